@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what bpfkit needs on a Debian machine (run as root), then builds it.
+# Idempotent: a package already present is not installed again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v clang >/dev/null || need+=(clang)
+command -v llvm-strip >/dev/null || need+=(llvm)
+[ -e /usr/include/bpf/bpf_helpers.h ] || need+=(libbpf-dev)
+ldconfig -p | grep -q 'libbpf.so.1 ' || need+=(libbpf1)
+[ -n "${BPFKIT_NO_PEERS:-}" ] || {
+  command -v bpftool >/dev/null || need+=(bpftool)
+  command -v bpftrace >/dev/null || need+=(bpftrace)
+  [ -x /usr/sbin/opensnoop ] || need+=(libbpf-tools)
+}
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+fi
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund >&2
+fi
+npm run --silent build >&2
