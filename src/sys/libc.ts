@@ -1,0 +1,110 @@
+/**
+ * koffi bindings to the few libc entry points bpfkit calls directly: the bpf and perf_event_open
+ * system calls, mmap, epoll, eventfd, ioctl, read, write and close. Loaded lazily so that spec-layer
+ * users never touch libc through FFI.
+ */
+import koffi from 'koffi';
+import { SyscallError } from '../errors/index.js';
+
+/** x86-64 system call numbers. */
+export const SYS = { bpf: 321, perf_event_open: 298 } as const;
+/** mmap protection and flag bits. */
+export const PROT = { READ: 1, WRITE: 2 } as const;
+export const MAP = { SHARED: 1 } as const;
+/** epoll constants. */
+export const EPOLL = { IN: 1, CTL_ADD: 1, CTL_DEL: 2, CLOEXEC: 0o2000000 } as const;
+/** eventfd flags. */
+export const EFD = { CLOEXEC: 0o2000000, NONBLOCK: 0o4000 } as const;
+
+/** An opaque native pointer as koffi returns it. */
+export type Pointer = unknown;
+
+/** The bound libc functions. */
+export interface Libc {
+  /** syscall(nr, a, b, c) with a pointer as second argument (bpf(2): cmd, attr, size). */
+  bpf(cmd: number, attr: Buffer, size: number): number;
+  /** perf_event_open(attr, pid, cpu, group_fd, flags). */
+  perfEventOpen(attr: Buffer, pid: number, cpu: number, groupFd: number, flags: number): number;
+  mmap(addr: null, length: number, prot: number, flags: number, fd: number, offset: number): Pointer;
+  munmap(addr: Pointer, length: number): number;
+  epollCreate1(flags: number): number;
+  epollCtl(epfd: number, op: number, fd: number, event: Buffer | null): number;
+  epollWait: EpollWait;
+  eventfd(initval: number, flags: number): number;
+  ioctl(fd: number, request: number, arg: number): number;
+  read(fd: number, buf: Buffer, count: number): number;
+  write(fd: number, buf: Buffer, count: number): number;
+  close(fd: number): number;
+}
+
+/** epoll_wait, callable synchronously or on a libuv worker thread via `.async`. */
+export interface EpollWait {
+  (epfd: number, events: Buffer, maxevents: number, timeout: number): number;
+  async(
+    epfd: number,
+    events: Buffer,
+    maxevents: number,
+    timeout: number,
+    cb: (err: unknown, res: number) => void,
+  ): void;
+}
+
+let bound: Libc | undefined;
+
+/** The libc bindings (loads libc.so.6 on first use). */
+export function libc(): Libc {
+  if (bound) return bound;
+  const lib = koffi.load('libc.so.6');
+  const syscallPtr = lib.func('long syscall(long nr, long a, void *b, long c)');
+  const syscall5 = lib.func('long syscall(long nr, void *a, long b, long c, long d, long e)');
+  bound = {
+    bpf: (cmd, attr, size) => Number(syscallPtr(SYS.bpf, cmd, attr, size)),
+    perfEventOpen: (attr, pid, cpu, groupFd, flags) =>
+      Number(syscall5(SYS.perf_event_open, attr, pid, cpu, groupFd, flags)),
+    mmap: lib.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, long offset)'),
+    munmap: lib.func('int munmap(void *addr, size_t length)'),
+    epollCreate1: lib.func('int epoll_create1(int flags)'),
+    epollCtl: lib.func('int epoll_ctl(int epfd, int op, int fd, void *event)'),
+    epollWait: lib.func('int epoll_wait(int epfd, void *events, int maxevents, int timeout)') as EpollWait,
+    eventfd: lib.func('int eventfd(unsigned int initval, int flags)'),
+    ioctl: lib.func('int ioctl(int fd, unsigned long request, unsigned long arg)'),
+    read: lib.func('long read(int fd, void *buf, size_t count)'),
+    write: lib.func('long write(int fd, void *buf, size_t count)'),
+    close: lib.func('int close(int fd)'),
+  } as Libc;
+  return bound;
+}
+
+/** errno of the last failed libc call on this thread. */
+export function errno(): number {
+  return koffi.errno();
+}
+
+/** Throws SyscallError(what, errno) when `ret` is negative; returns `ret` otherwise. */
+export function check(ret: number, what: string): number {
+  if (ret < 0) throw new SyscallError(what, errno());
+  return ret;
+}
+
+/** Native address of a pointer, or 0n for null. */
+export function addressOf(p: Pointer): bigint {
+  return p === null ? 0n : BigInt(koffi.address(p));
+}
+
+/** An ArrayBuffer aliasing `length` bytes of native memory at `p` (no copy). */
+export function viewOf(p: Pointer, length: number): ArrayBuffer {
+  return koffi.view(p, length);
+}
+
+/** Maps `length` bytes of `fd` at `offset` shared; throws SyscallError on failure. */
+export function mmapShared(
+  fd: number,
+  length: number,
+  offset: number,
+  writable: boolean,
+  what: string,
+): Pointer {
+  const p = libc().mmap(null, length, PROT.READ | (writable ? PROT.WRITE : 0), MAP.SHARED, fd, offset);
+  if (p === null || addressOf(p) === 0xffffffffffffffffn) throw new SyscallError(`mmap ${what}`, errno());
+  return p;
+}
