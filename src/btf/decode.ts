@@ -1,0 +1,196 @@
+/**
+ * Turns raw bytes laid out as a BTF type into plain JavaScript values, through a decoder function
+ * generated once per type (the per-event path does no type walking).
+ *
+ * Value mapping (stable, part of the public API):
+ * - integers of 1, 2 and 4 bytes, bitfields and floats → number; 8-byte integers and pointers → bigint;
+ * - bool → boolean; enum → the enumerator's name (the number when no name matches);
+ * - char[N] (and signed/unsigned char arrays) → string up to the first NUL, decoded as UTF-8;
+ * - other arrays → arrays; structs and unions → objects with one property per named member
+ *   (anonymous members are flattened into the parent, as C lets one access them).
+ */
+import type { Btf } from './btf.js';
+import { FormatError } from '../errors/index.js';
+
+/** A decoded value. */
+export type Decoded = number | bigint | boolean | string | Decoded[] | { [field: string]: Decoded };
+
+/** A decoder for one BTF type. */
+export interface Decoder<T = Decoded> {
+  /** Decodes a value starting at byte 0 of `bytes`. */
+  (bytes: Uint8Array): T;
+  /** Size in bytes of the type. */
+  readonly size: number;
+}
+
+interface Ctx {
+  btf: Btf;
+  lines: string[];
+  consts: unknown[];
+  tmp: number;
+}
+
+type Raw = (dv: DataView, buf: Buffer, off: number) => Decoded;
+
+const cache = new WeakMap<Btf, Map<number, Decoder>>();
+
+/** Returns (and caches) the decoder for BTF type `typeId`. */
+export function decoderFor<T = Decoded>(btf: Btf, typeId: number): Decoder<T> {
+  let m = cache.get(btf);
+  if (!m) cache.set(btf, (m = new Map()));
+  let d = m.get(typeId);
+  if (!d) {
+    d = build(btf, typeId);
+    m.set(typeId, d);
+  }
+  return d as Decoder<T>;
+}
+
+function build(btf: Btf, typeId: number): Decoder {
+  const ctx: Ctx = { btf, lines: [], consts: [], tmp: 0 };
+  const expr = emit(ctx, typeId, 'o');
+  const body = `${ctx.lines.join('\n')}\nreturn ${expr};`;
+  // The generated code reads fields with DataView getters at constant offsets from `o`.
+  const raw = new Function('K', `return function decode(dv, buf, o) {\n${body}\n};`)(ctx.consts) as Raw;
+  const size = btf.sizeof(typeId);
+  // Records usually come as views into one long-lived mapping: reuse the DataView and Buffer over it.
+  let lastAb: ArrayBufferLike | undefined;
+  let dv!: DataView;
+  let buf!: Buffer;
+  const decode = ((bytes: Uint8Array): Decoded => {
+    if (bytes.length < size)
+      throw new FormatError(`record of ${bytes.length} bytes is shorter than its type (${size} bytes)`);
+    if (bytes.buffer !== lastAb) {
+      lastAb = bytes.buffer;
+      dv = new DataView(bytes.buffer);
+      buf = Buffer.from(bytes.buffer as ArrayBuffer);
+    }
+    return raw(dv, buf, bytes.byteOffset);
+  }) as Decoder & { size: number };
+  Object.defineProperty(decode, 'size', { value: size });
+  return decode;
+}
+
+function isCharArray(btf: Btf, elemType: number): boolean {
+  const e = btf.resolve(elemType);
+  return e.kind === 'int' && e.size === 1 && (e.char || /char/.test(e.name));
+}
+
+function emit(ctx: Ctx, typeId: number, off: string): string {
+  const { btf } = ctx;
+  const t = btf.resolve(typeId);
+  switch (t.kind) {
+    case 'int':
+      if (t.bool) return `(dv.getUint8(${off}) !== 0)`;
+      return intRead(t.size, t.signed, off);
+    case 'ptr':
+      return `dv.getBigUint64(${off}, true)`;
+    case 'float':
+      return t.size === 4 ? `dv.getFloat32(${off}, true)` : `dv.getFloat64(${off}, true)`;
+    case 'enum':
+    case 'enum64': {
+      const names = new Map<string, string>();
+      for (const v of t.values) if (!names.has(v.value.toString())) names.set(v.value.toString(), v.name);
+      const k = ctx.consts.push(Object.fromEntries(names)) - 1;
+      const v = `v${ctx.tmp++}`;
+      ctx.lines.push(`const ${v} = ${intRead(t.size, t.signed, off)};`);
+      return `(K[${k}][${v}] ?? ${v})`;
+    }
+    case 'array': {
+      if (isCharArray(btf, t.type)) {
+        const v = `s${ctx.tmp++}`;
+        ctx.lines.push(
+          `let ${v} = buf.indexOf(0, ${off}); if (${v} < 0 || ${v} > ${off} + ${t.nelems}) ${v} = ${off} + ${t.nelems};`,
+        );
+        return `buf.toString('utf8', ${off}, ${v})`;
+      }
+      const esz = btf.sizeof(t.type);
+      if (t.nelems > 64) {
+        // Long arrays: a loop keeps the generated function small.
+        const sub = decoderFor(btf, t.type);
+        const k = ctx.consts.push(sub) - 1;
+        const v = `a${ctx.tmp++}`;
+        ctx.lines.push(
+          `const ${v} = new Array(${t.nelems}); for (let i = 0; i < ${t.nelems}; i++) ${v}[i] = K[${k}](new Uint8Array(dv.buffer, ${off} + i * ${esz}, ${esz}));`,
+        );
+        return v;
+      }
+      const items: string[] = [];
+      for (let i = 0; i < t.nelems; i++) items.push(emit(ctx, t.type, `${off} + ${i * esz}`));
+      return `[${items.join(', ')}]`;
+    }
+    case 'struct':
+    case 'union':
+      return `{${structFields(ctx, t.id, off).join(', ')}}`;
+    default:
+      return 'undefined';
+  }
+}
+
+function structFields(ctx: Ctx, typeId: number, off: string): string[] {
+  const { btf } = ctx;
+  const t = btf.resolve(typeId);
+  if (t.kind !== 'struct' && t.kind !== 'union') return [];
+  const fields: string[] = [];
+  for (const m of t.members) {
+    const byteOff = Math.floor(m.bitOffset / 8);
+    if (!m.name) {
+      fields.push(...structFields(ctx, m.type, `${off} + ${byteOff}`));
+      continue;
+    }
+    const key = JSON.stringify(m.name);
+    const mt = btf.resolve(m.type);
+    if (m.bitfieldSize || (mt.kind === 'int' && mt.bits !== mt.size * 8)) {
+      const bits = m.bitfieldSize || (mt.kind === 'int' ? mt.bits : 0);
+      fields.push(`${key}: ${bitfield(ctx, m.bitOffset, bits, mt.kind === 'int' && mt.signed, off)}`);
+    } else {
+      fields.push(`${key}: ${emit(ctx, m.type, `${off} + ${byteOff}`)}`);
+    }
+  }
+  return fields;
+}
+
+function intRead(size: number, signed: boolean, off: string): string {
+  switch (size) {
+    case 1:
+      return signed ? `dv.getInt8(${off})` : `dv.getUint8(${off})`;
+    case 2:
+      return signed ? `dv.getInt16(${off}, true)` : `dv.getUint16(${off}, true)`;
+    case 4:
+      return signed ? `dv.getInt32(${off}, true)` : `dv.getUint32(${off}, true)`;
+    case 8:
+      return signed ? `dv.getBigInt64(${off}, true)` : `dv.getBigUint64(${off}, true)`;
+    default: {
+      // 128-bit integers: little-endian pair of u64.
+      const lo = `dv.getBigUint64(${off}, true)`;
+      const hi = `dv.getBigUint64(${off} + 8, true)`;
+      return signed ? `BigInt.asIntN(128, (${hi} << 64n) | ${lo})` : `((${hi} << 64n) | ${lo})`;
+    }
+  }
+}
+
+function bitfield(ctx: Ctx, bitOffset: number, bits: number, signed: boolean, off: string): string {
+  // Read the 8 bytes covering the field and shift (little-endian bit numbering); near the end of the
+  // record fewer than 8 bytes remain, so fall back to a byte-wise read.
+  const start = Math.floor(bitOffset / 8);
+  const shift = bitOffset - start * 8;
+  const k = ctx.consts.push(tailRead) - 1;
+  const at = `${off} + ${start}`;
+  const word = `(${at} + 8 <= dv.byteLength ? dv.getBigUint64(${at}, true) : K[${k}](dv, ${at}))`;
+  return `Number(BigInt.as${signed ? 'IntN' : 'UintN'}(${bits}, ${word} >> ${shift}n))`;
+}
+
+/** Reads up to 8 bytes near the end of a buffer as a little-endian u64. */
+function tailRead(dv: DataView, at: number): bigint {
+  let v = 0n;
+  for (let i = Math.min(7, dv.byteLength - at - 1); i >= 0; i--) v = (v << 8n) | BigInt(dv.getUint8(at + i));
+  return v;
+}
+
+/** Converts a decoded value to JSON text; bigints are written as plain JSON numbers (exact digits). */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `\u0000${v}\u0000` : v)).replace(
+    /"\\u0000(-?\d+)\\u0000"/g,
+    '$1',
+  );
+}

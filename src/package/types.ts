@@ -1,0 +1,73 @@
+/**
+ * The metadata a bpfkit package carries beside its object: what `bpfkit build` learns from BTF and doc
+ * comments, and what `bpfkit run` needs to build a command line and print events without the source.
+ */
+
+/** How a global becomes a command-line option (from `@cmdarg` or defaults). */
+export interface CmdArg {
+  /** Long option name without dashes (default: the global's name). */
+  long: string;
+  /** One-letter short option, if any. */
+  short?: string;
+  /** Help text (from `@description`, `@cmdarg.help` or the plain doc comment). */
+  help?: string;
+  /** Default shown in --help (the object's initial value unless `@cmdarg.default` says otherwise). */
+  default?: string | number | boolean;
+}
+
+/** A global variable as described in a package. */
+export interface GlobalMeta {
+  name: string;
+  section: string;
+  /** C spelling of the type, for help output. */
+  type: string;
+  description?: string;
+  cmdarg?: CmdArg;
+}
+
+/** How a map is sampled and printed by `bpfkit run` (from `@sample`). */
+export interface SampleMeta {
+  interval: number;
+  type: 'log2_hist' | 'linear_hist' | 'default_kv';
+  unit?: string;
+  clearMap?: boolean;
+}
+
+/** A map as described in a package. */
+export interface MapMeta {
+  name: string;
+  type: string;
+  description?: string;
+  sample?: SampleMeta;
+}
+
+/** A program as described in a package. */
+export interface ProgramMeta {
+  name: string;
+  section: string;
+  attach: string;
+  description?: string;
+}
+
+/** Everything besides the object that a package says. */
+export interface PackageMeta {
+  /** Program name (the package's name). */
+  name: string;
+  description?: string;
+  brief?: string;
+  details?: string;
+  version?: string;
+  programs: ProgramMeta[];
+  maps: MapMeta[];
+  globals: GlobalMeta[];
+  /** Names of the event structs (in the object's BTF) emitted through ring/perf buffers, in order. */
+  exportTypes: string[];
+}
+
+/** A loadable unit: an object's bytes plus optional metadata. */
+export interface RunTarget {
+  /** What the user named (path, URL, tool name), for messages. */
+  source: string;
+  object: Uint8Array;
+  meta?: PackageMeta;
+}

@@ -1,0 +1,283 @@
+/**
+ * `ObjectSpec`: everything a compiled BPF object says about itself, read from its ELF and BTF without
+ * the kernel — programs, maps, global variables with their initial values, license, and event types.
+ * The kernel layer (object/) loads what this describes.
+ */
+import { ElfFile, EM_BPF, SHF, SHT, STB, STT, type ElfSection } from '../elf/reader.js';
+import { Btf } from '../btf/btf.js';
+import { parseBtfExt, type BtfExt } from '../btf/ext.js';
+import type { BtfDatasec, BtfType } from '../btf/types.js';
+import { FormatError } from '../errors/index.js';
+import { sectionInfo, type SectionInfo } from './sections.js';
+
+/** A program as compiled: name, ELF section, what it attaches to and its size. */
+export interface ProgramSpec extends SectionInfo {
+  name: string;
+  section: string;
+  /** Offset of its first instruction within the section, in instructions. */
+  insnOffset: number;
+  /** Number of 8-byte instruction slots. */
+  insnCount: number;
+}
+
+/** BPF map type numbers (include/uapi/linux/bpf.h), by bpftool's names. */
+export const MAP_TYPES = [
+  'unspec',
+  'hash',
+  'array',
+  'prog_array',
+  'perf_event_array',
+  'percpu_hash',
+  'percpu_array',
+  'stack_trace',
+  'cgroup_array',
+  'lru_hash',
+  'lru_percpu_hash',
+  'lpm_trie',
+  'array_of_maps',
+  'hash_of_maps',
+  'devmap',
+  'sockmap',
+  'cpumap',
+  'xskmap',
+  'sockhash',
+  'cgroup_storage',
+  'reuseport_sockarray',
+  'percpu_cgroup_storage',
+  'queue',
+  'stack',
+  'sk_storage',
+  'devmap_hash',
+  'struct_ops',
+  'ringbuf',
+  'inode_storage',
+  'task_storage',
+  'bloom_filter',
+  'user_ringbuf',
+  'cgrp_storage',
+  'arena',
+] as const;
+
+/** A map declared in the object (BTF-style `.maps` definitions, or a global data section). */
+export interface MapSpec {
+  name: string;
+  /** Numeric map type and its name (see MAP_TYPES). */
+  type: number;
+  typeName: string;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  flags: number;
+  /** BTF ids of key and value types when declared with `__type(key, …)`, else 0. */
+  keyType: number;
+  valueType: number;
+  /** ELF section that defines it ('.maps', '.rodata', '.bss', …). */
+  section: string;
+}
+
+/** A global variable in .rodata/.data/.bss (or a custom .data.X or .rodata.X section). */
+export interface GlobalSpec {
+  name: string;
+  section: string;
+  /** BTF type id of the variable's type (not the VAR). */
+  type: number;
+  offset: number;
+  size: number;
+  /** `const volatile` globals live in .rodata and can only be set before load. */
+  readonly: boolean;
+  /** Initial bytes from the object (zeros for .bss). */
+  initial: Uint8Array;
+}
+
+/** A parsed BPF object file. */
+export class ObjectSpec {
+  readonly elf: ElfFile;
+  readonly btf?: Btf;
+  readonly btfExt?: BtfExt;
+  readonly programs: ProgramSpec[];
+  readonly maps: MapSpec[];
+  readonly globals: GlobalSpec[];
+  readonly license: string;
+
+  /** Parses an object; throws FormatError with a one-line reason when it is not a usable BPF object. */
+  constructor(data: Uint8Array) {
+    try {
+      this.elf = new ElfFile(data);
+    } catch (e) {
+      throw asFormatError(e, 'not a valid ELF file');
+    }
+    if (this.elf.machine !== EM_BPF) {
+      throw new FormatError(`not a BPF object (ELF machine ${this.elf.machine}, expected ${EM_BPF} for BPF)`);
+    }
+    try {
+      const btfSec = this.elf.section('.BTF');
+      if (btfSec) this.btf = new Btf(this.elf.sectionData(btfSec));
+      const extSec = this.elf.section('.BTF.ext');
+      if (extSec && this.btf) this.btfExt = parseBtfExt(this.elf.sectionData(extSec));
+      this.programs = this.readPrograms();
+      this.maps = this.readMaps();
+      this.globals = this.readGlobals();
+      const lic = this.elf.section('license');
+      this.license = lic
+        ? Buffer.from(this.elf.sectionData(lic)).toString('latin1').replace(/\0.*$/s, '')
+        : '';
+    } catch (e) {
+      throw asFormatError(e, 'malformed BPF object');
+    }
+    if (this.programs.length === 0) throw new FormatError('the object holds no BPF programs');
+  }
+
+  /** The program called `name`. */
+  program(name: string): ProgramSpec | undefined {
+    return this.programs.find((p) => p.name === name);
+  }
+
+  /** The struct type named `name` in the object's BTF, if present. */
+  struct(name: string): BtfType | undefined {
+    return this.btf?.byName(name).find((t) => t.kind === 'struct' || t.kind === 'union');
+  }
+
+  private readPrograms(): ProgramSpec[] {
+    const out: ProgramSpec[] = [];
+    for (const sym of this.elf.symbols()) {
+      if (sym.type !== STT.FUNC || sym.bind !== STB.GLOBAL || sym.shndx === 0) continue;
+      const sec = this.elf.sections[sym.shndx];
+      if (!sec || !(Number(sec.flags) & SHF.EXECINSTR) || sec.name === '.text') continue;
+      out.push({
+        name: sym.name,
+        section: sec.name,
+        insnOffset: Number(sym.value) / 8,
+        insnCount: Number(sym.size) / 8,
+        ...sectionInfo(sec.name),
+      });
+    }
+    return out;
+  }
+
+  private datasec(name: string): BtfDatasec | undefined {
+    return this.btf?.byName(name, 'datasec')[0] as BtfDatasec | undefined;
+  }
+
+  private readMaps(): MapSpec[] {
+    const out: MapSpec[] = [];
+    const btf = this.btf;
+    const ds = this.datasec('.maps');
+    if (btf && ds) {
+      for (const vi of ds.vars) {
+        const v = btf.type(vi.type);
+        if (v.kind !== 'var') continue;
+        const def = btf.resolve(v.type);
+        if (def.kind !== 'struct') continue;
+        const m: MapSpec = {
+          name: v.name,
+          type: 0,
+          typeName: 'unspec',
+          keySize: 0,
+          valueSize: 0,
+          maxEntries: 0,
+          flags: 0,
+          keyType: 0,
+          valueType: 0,
+          section: '.maps',
+        };
+        for (const mem of def.members) {
+          const mt = btf.resolve(mem.type);
+          // __uint(x, N) is encoded as `int (*x)[N]`; __type(x, T) as `T *x`.
+          const arrLen = (): number => {
+            if (mt.kind !== 'ptr') return 0;
+            const a = btf.resolve(mt.type);
+            return a.kind === 'array' ? a.nelems : 0;
+          };
+          const pointee = (): number => (mt.kind === 'ptr' ? mt.type : 0);
+          switch (mem.name) {
+            case 'type':
+              m.type = arrLen();
+              break;
+            case 'max_entries':
+              m.maxEntries = arrLen();
+              break;
+            case 'map_flags':
+              m.flags = arrLen();
+              break;
+            case 'key_size':
+              m.keySize = arrLen();
+              break;
+            case 'value_size':
+              m.valueSize = arrLen();
+              break;
+            case 'key':
+              m.keyType = pointee();
+              m.keySize = btf.sizeof(m.keyType);
+              break;
+            case 'value':
+              m.valueType = pointee();
+              m.valueSize = btf.sizeof(m.valueType);
+              break;
+          }
+        }
+        m.typeName = MAP_TYPES[m.type] ?? `type_${m.type}`;
+        if ((m.typeName === 'perf_event_array' || m.typeName === 'ringbuf') && !m.keySize) {
+          m.keySize = m.typeName === 'perf_event_array' ? 4 : 0;
+          m.valueSize = m.typeName === 'perf_event_array' ? 4 : 0;
+        }
+        out.push(m);
+      }
+    }
+    for (const sec of this.dataSections()) {
+      out.push({
+        name: sec.name,
+        type: 2,
+        typeName: 'array',
+        keySize: 4,
+        valueSize: sec.size,
+        maxEntries: 1,
+        flags: 0,
+        keyType: 0,
+        valueType: this.datasec(sec.name)?.id ?? 0,
+        section: sec.name,
+      });
+    }
+    return out;
+  }
+
+  private dataSections(): ElfSection[] {
+    return this.elf.sections.filter(
+      (s) =>
+        /^\.(rodata|data|bss)(\.|$)/.test(s.name) &&
+        (s.type === SHT.PROGBITS || s.type === SHT.NOBITS) &&
+        s.size > 0,
+    );
+  }
+
+  private readGlobals(): GlobalSpec[] {
+    const btf = this.btf;
+    if (!btf) return [];
+    const out: GlobalSpec[] = [];
+    for (const sec of this.dataSections()) {
+      const ds = this.datasec(sec.name);
+      if (!ds) continue;
+      const bytes = this.elf.sectionData(sec);
+      for (const vi of ds.vars) {
+        const v = btf.type(vi.type);
+        if (v.kind !== 'var') continue;
+        out.push({
+          name: v.name,
+          section: sec.name,
+          type: v.type,
+          offset: vi.offset,
+          size: vi.size,
+          readonly: sec.name.startsWith('.rodata'),
+          initial:
+            sec.type === SHT.NOBITS ? new Uint8Array(vi.size) : bytes.slice(vi.offset, vi.offset + vi.size),
+        });
+      }
+    }
+    return out;
+  }
+}
+
+function asFormatError(e: unknown, what: string): FormatError {
+  if (e instanceof FormatError) return e;
+  if (e instanceof RangeError || e instanceof TypeError) return new FormatError(`${what}: ${e.message}`);
+  throw e;
+}
