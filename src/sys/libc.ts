@@ -108,3 +108,12 @@ export function mmapShared(
   if (p === null || addressOf(p) === 0xffffffffffffffffn) throw new SyscallError(`mmap ${what}`, errno());
   return p;
 }
+
+/**
+ * Native address of the first byte of a Buffer or typed array (its byteOffset included), for pointer
+ * fields inside bpf(2) attr structs. The memory stays put only while `buf` is referenced: keep it
+ * alive until the system call returns.
+ */
+export function addressOfBuffer(buf: Uint8Array): bigint {
+  return BigInt(koffi.address(buf));
+}
