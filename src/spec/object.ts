@@ -257,18 +257,24 @@ export class ObjectSpec {
       const ds = this.datasec(sec.name);
       if (!ds) continue;
       const bytes = this.elf.sectionData(sec);
+      // In an object file the DATASEC offsets are still 0 (the loader fills them in); the symbol
+      // table has the real ones.
+      const offsets = new Map<string, number>();
+      for (const sym of this.elf.symbols())
+        if (sym.shndx === sec.index) offsets.set(sym.name, Number(sym.value));
       for (const vi of ds.vars) {
         const v = btf.type(vi.type);
         if (v.kind !== 'var') continue;
+        const offset = offsets.get(v.name) ?? vi.offset;
+        const size = btf.sizeof(v.type);
         out.push({
           name: v.name,
           section: sec.name,
           type: v.type,
-          offset: vi.offset,
-          size: vi.size,
+          offset,
+          size,
           readonly: sec.name.startsWith('.rodata'),
-          initial:
-            sec.type === SHT.NOBITS ? new Uint8Array(vi.size) : bytes.slice(vi.offset, vi.offset + vi.size),
+          initial: sec.type === SHT.NOBITS ? new Uint8Array(size) : bytes.slice(offset, offset + size),
         });
       }
     }

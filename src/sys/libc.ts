@@ -114,6 +114,17 @@ export function mmapShared(
  * fields inside bpf(2) attr structs. The memory stays put only while `buf` is referenced: keep it
  * alive until the system call returns.
  */
-export function addressOfBuffer(buf: Uint8Array): bigint {
+export function addressOfBuffer(buf: ArrayBufferView): bigint {
   return BigInt(koffi.address(buf));
+}
+
+let pageSizeCached: number | undefined;
+
+/** The system page size (sysconf(_SC_PAGESIZE)); ring mappings are sized in pages. */
+export function pageSize(): number {
+  if (pageSizeCached === undefined) {
+    const sysconf = koffi.load('libc.so.6').func('long sysconf(int name)');
+    pageSizeCached = Number(sysconf(30 /* _SC_PAGESIZE */));
+  }
+  return pageSizeCached;
 }

@@ -1,0 +1,210 @@
+/**
+ * Attaches a loaded program by what its section says: tracepoint, raw_tp, tp_btf, uprobe/uretprobe,
+ * perf_event (CPU-clock sampling on every online CPU), and kprobe/fentry/lsm where the kernel allows
+ * them. A hook the kernel lacks gives a NotSupportedError naming it.
+ */
+import { existsSync } from 'node:fs';
+import { libbpf, type BpfLinkPtr, type BpfProgramPtr } from '../sys/libbpf.js';
+import { errno, libc } from '../sys/libc.js';
+import { onlineCpus } from '../sys/cpus.js';
+import {
+  BpfkitError,
+  NotSupportedError,
+  PermissionError,
+  SyscallError,
+  UsageError,
+  errnoName,
+} from '../errors/index.js';
+import { withLog } from '../object/log.js';
+import type { ProgramSpec } from '../spec/object.js';
+import { parseUprobeTarget, resolveUprobe } from './uprobe-target.js';
+
+/** An attachment; destroy() detaches it. */
+export interface Link {
+  /** What it is attached to, e.g. "tracepoint:syscalls:sys_enter_openat". */
+  readonly description: string;
+  destroy(): void;
+}
+
+/** Options for attaching. */
+export interface AttachOptions {
+  /** uprobe: "binary:symbol" when the section does not name one. */
+  uprobe?: string;
+  /** uprobe: only this process (default: all). */
+  pid?: number;
+  /** perf_event: samples per second per CPU (default 99). */
+  frequency?: number;
+}
+
+const PERF_TYPE_SOFTWARE = 1;
+const PERF_COUNT_SW_CPU_CLOCK = 0;
+const PERF_ATTR_SIZE = 128;
+const PERF_FLAG_FD_CLOEXEC = 8;
+
+/** Attaches one loaded program; returns its links (several for per-CPU perf events). */
+export function attachProgram(prog: BpfProgramPtr, spec: ProgramSpec, opts: AttachOptions): Link[] {
+  const hook = `${spec.attach}:${spec.target.replace('/', ':')}`;
+  switch (spec.attach) {
+    case 'tracepoint': {
+      const [cat, name] = spec.target.split('/');
+      return [
+        viaLibbpf(prog, `tracepoint:${cat}:${name}`, (err, log) => {
+          if (err === 2 || /perf event ID|No such file/.test(log)) {
+            return new NotSupportedError(
+              `tracepoint ${cat}:${name} does not exist in this kernel`,
+              `tracepoint:${cat}:${name}`,
+            );
+          }
+          return undefined;
+        }),
+      ];
+    }
+    case 'raw_tracepoint':
+      return [
+        viaLibbpf(prog, `raw_tracepoint:${spec.target}`, (err) =>
+          err === 2
+            ? new NotSupportedError(
+                `raw tracepoint ${spec.target} does not exist in this kernel`,
+                `raw_tracepoint:${spec.target}`,
+              )
+            : undefined,
+        ),
+      ];
+    case 'tp_btf':
+    case 'fentry':
+    case 'fexit':
+    case 'fmod_ret':
+    case 'lsm':
+    case 'iter':
+      return [viaLibbpf(prog, hook, () => undefined)];
+    case 'kprobe':
+    case 'kretprobe':
+    case 'ksyscall':
+    case 'kretsyscall':
+      if (
+        !existsSync('/sys/bus/event_source/devices/kprobe') &&
+        !existsSync('/sys/kernel/tracing/kprobe_events')
+      ) {
+        throw new NotSupportedError(
+          `program '${spec.name}' needs a ${spec.attach} hook (${spec.target}), but this kernel has no kprobes (CONFIG_KPROBES is off)`,
+          'CONFIG_KPROBES',
+        );
+      }
+      return [viaLibbpf(prog, hook, () => undefined)];
+    case 'uprobe':
+    case 'uretprobe':
+      return [attachUprobe(prog, spec, opts)];
+    case 'perf_event':
+      return attachPerfEvent(prog, spec, opts.frequency ?? 99);
+    default:
+      throw new UsageError(`program '${spec.name}': don't know how to attach section '${spec.section}'`);
+  }
+}
+
+function link(ptr: BpfLinkPtr, description: string): Link {
+  let live = true;
+  return {
+    description,
+    destroy() {
+      if (live) {
+        live = false;
+        libbpf().linkDestroy(ptr);
+      }
+    },
+  };
+}
+
+function viaLibbpf(
+  prog: BpfProgramPtr,
+  description: string,
+  explain: (err: number, log: string) => BpfkitError | undefined,
+): Link {
+  const lib = libbpf();
+  let err = 0;
+  const { result, log } = withLog(() => {
+    const l = lib.attach(prog);
+    if (!l) err = errno();
+    return l;
+  });
+  if (result) return link(result, description);
+  const known = explain(err, log);
+  if (known) throw known;
+  if (err === 1 || err === 13)
+    throw new PermissionError(`attaching ${description} failed: ${errnoName(err)}`);
+  const why =
+    log
+      .split('\n')
+      .filter((l) => l.trim())
+      .at(-1)
+      ?.replace(/^libbpf: /, '') ?? errnoName(err);
+  throw new BpfkitError(`attaching ${description} failed: ${why}`);
+}
+
+function attachUprobe(prog: BpfProgramPtr, spec: ProgramSpec, opts: AttachOptions): Link {
+  const target = opts.uprobe ?? spec.target;
+  if (!target) {
+    throw new UsageError(
+      `program '${spec.name}' (${spec.section}) names no binary:symbol; pass one (--uprobe binary:symbol)`,
+    );
+  }
+  const { binary, symbol, extra } = parseUprobeTarget(target);
+  const loc = resolveUprobe(binary, symbol, extra);
+  const lib = libbpf();
+  const retprobe = spec.attach === 'uretprobe';
+  let err = 0;
+  const { result, log } = withLog(() => {
+    const l = lib.attachUprobe(prog, opts.pid ?? -1, loc.binary, loc.offset, {
+      sz: 0,
+      ref_ctr_offset: 0,
+      bpf_cookie: 0n,
+      retprobe,
+      func_name: null,
+    });
+    if (!l) err = errno();
+    return l;
+  });
+  const description = `${spec.attach}:${loc.binary}:${symbol}`;
+  if (!result) {
+    const why =
+      log
+        .split('\n')
+        .filter((l) => l.trim())
+        .at(-1)
+        ?.replace(/^libbpf: /, '') ?? errnoName(err);
+    throw new BpfkitError(`attaching ${description} failed: ${why}`);
+  }
+  return link(result, description);
+}
+
+function attachPerfEvent(prog: BpfProgramPtr, spec: ProgramSpec, frequency: number): Link[] {
+  const attr = Buffer.alloc(PERF_ATTR_SIZE);
+  attr.writeUInt32LE(PERF_TYPE_SOFTWARE, 0);
+  attr.writeUInt32LE(PERF_ATTR_SIZE, 4);
+  attr.writeBigUInt64LE(BigInt(PERF_COUNT_SW_CPU_CLOCK), 8);
+  attr.writeBigUInt64LE(BigInt(frequency), 16); // sample_freq
+  attr.writeBigUInt64LE(1n << 10n, 40); // flags: freq
+  const links: Link[] = [];
+  const lib = libbpf();
+  try {
+    for (const cpu of onlineCpus()) {
+      const fd = libc().perfEventOpen(attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+      if (fd < 0) {
+        const e = errno();
+        if (e === 2 || e === 19) continue; // CPU went offline meanwhile
+        throw new SyscallError(`perf_event_open (cpu-clock, CPU ${cpu})`, e);
+      }
+      // On success the link owns the perf fd and closes it on destroy.
+      const l = lib.attachPerfEvent(prog, fd);
+      if (!l) {
+        const e = errno();
+        libc().close(fd);
+        throw new SyscallError(`attaching '${spec.name}' to the CPU ${cpu} perf event`, e);
+      }
+      links.push(link(l, `perf_event:cpu-clock:${frequency}Hz:cpu${cpu}`));
+    }
+  } catch (e) {
+    for (const l of links) l.destroy();
+    throw e;
+  }
+  return links;
+}

@@ -1,0 +1,23 @@
+/** CPU lists from sysfs: which CPUs are online (perf rings, sampling) and possible (per-CPU map slots). */
+import { readFileSync } from 'node:fs';
+
+/** Parses a kernel CPU list such as "0-3,5,7-8". */
+export function parseCpuList(text: string): number[] {
+  const out: number[] = [];
+  for (const part of text.trim().split(',')) {
+    if (!part) continue;
+    const [a, b] = part.split('-').map(Number);
+    for (let c = a; c <= (b ?? a); c++) out.push(c);
+  }
+  return out;
+}
+
+/** Online CPUs (/sys/devices/system/cpu/online). */
+export function onlineCpus(): number[] {
+  return parseCpuList(readFileSync('/sys/devices/system/cpu/online', 'utf8'));
+}
+
+/** Possible CPUs (/sys/devices/system/cpu/possible): per-CPU maps hold one slot for each. */
+export function possibleCpus(): number[] {
+  return parseCpuList(readFileSync('/sys/devices/system/cpu/possible', 'utf8'));
+}
