@@ -128,3 +128,22 @@ export function pageSize(): number {
   }
   return pageSizeCached;
 }
+
+/** clock_gettime clock ids. */
+export const CLOCK = { REALTIME: 0, MONOTONIC: 1, BOOTTIME: 7 } as const;
+
+let clockGettime: ((clk: number, ts: Buffer) => number) | undefined;
+
+/**
+ * clock_gettime(clock) in nanoseconds. BOOTTIME is the clock the kernel stamps BPF objects with
+ * (prog load_time), which Node cannot read on its own.
+ */
+export function clockNs(clock: number): bigint {
+  clockGettime ??= koffi.load('libc.so.6').func('int clock_gettime(int clk, void *ts)') as (
+    clk: number,
+    ts: Buffer,
+  ) => number;
+  const ts = Buffer.alloc(16);
+  check(clockGettime(clock, ts), 'clock_gettime');
+  return ts.readBigInt64LE(0) * 1_000_000_000n + ts.readBigInt64LE(8);
+}
