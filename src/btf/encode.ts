@@ -36,7 +36,7 @@ export function encodeValue(
 
 function write(btf: Btf, typeId: number, value: Encodable, what: string, dv: DataView, off: number): void {
   const t = btf.resolve(typeId);
-  const typeName = btf.typeName(typeId);
+  const typeName = btf.typeName(typeId).replace(/^((const|volatile) )+/, '');
   switch (t.kind) {
     case 'int': {
       if (t.bool) {

@@ -132,6 +132,23 @@ export class ObjectSpec {
     return this.programs.find((p) => p.name === name);
   }
 
+  /**
+   * Whether any program calls one of the helpers `ids` (e.g. 6 bpf_trace_printk, 177 bpf_trace_vprintk),
+   * found by scanning for `call imm` instructions with src_reg 0.
+   */
+  callsHelper(ids: number[]): boolean {
+    for (const sec of this.elf.sections) {
+      if (!(Number(sec.flags) & SHF.EXECINSTR)) continue;
+      const code = this.elf.sectionData(sec);
+      const dv = new DataView(code.buffer, code.byteOffset, code.byteLength);
+      for (let o = 0; o + 8 <= code.length; o += 8) {
+        if (code[o] === 0x85 && (code[o + 1] & 0xf0) === 0 && ids.includes(dv.getInt32(o + 4, true)))
+          return true;
+      }
+    }
+    return false;
+  }
+
   /** The struct type named `name` in the object's BTF, if present. */
   struct(name: string): BtfType | undefined {
     return this.btf?.byName(name).find((t) => t.kind === 'struct' || t.kind === 'union');

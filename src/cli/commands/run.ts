@@ -1,5 +1,157 @@
-/** `bpfkit run`: placeholder until the command lands. */
-import type { Command } from 'commander';
+/**
+ * `bpfkit run <package | object | url | ->`: loads a program, builds options from its globals, attaches
+ * it and prints its events until --duration, Ctrl-C or SIGTERM (exit 0).
+ */
+import { Command, Option } from 'commander';
+import { ObjectSpec } from '../../spec/object.js';
+import { UsageError } from '../../errors/index.js';
+import type { Encodable } from '../../btf/encode.js';
+import { globalOptions, type GlobalOption } from '../run/options.js';
+import { loadRunTarget, looksLikeTarget } from '../run/target.js';
+import { runSession, type RunSettings } from '../run/session.js';
 
-/** Registers the `run` subcommand. */
-export function register(_program: Command): void {}
+/** Fixed options of `run` that take a value (needed to find the target before the full parse). */
+const VALUE_OPTIONS = new Set([
+  '--duration',
+  '--event-type',
+  '--btf',
+  '--uprobe',
+  '--uprobe-pid',
+  '--frequency',
+  '--set',
+]);
+
+function fixedOptions(cmd: Command): Command {
+  return cmd
+    .option('--json', 'print one JSON object per event (per line)')
+    .option('--duration <seconds>', 'stop after this many seconds', parseSeconds)
+    .option('-v, --verbose', "show libbpf's log (and the full verifier log on a rejection)")
+    .option('--trace-pipe', 'print bpf_printk output (trace_pipe) even when the object has event maps')
+    .option('--event-type <struct>', 'decode events as this struct from the object BTF')
+    .option(
+      '--btf <file>',
+      'kernel BTF to use for CO-RE instead of /sys/kernel/btf/vmlinux (also: BPFKIT_BTF)',
+    )
+    .option('--uprobe <binary:symbol>', 'where uprobe programs without a target in their section attach')
+    .option('--uprobe-pid <pid>', 'uprobes fire only in this process', (v) => parseInt10(v, '--uprobe-pid'))
+    .option('--frequency <hz>', 'perf_event programs: samples per second per CPU', (v) =>
+      parseInt10(v, '--frequency'),
+    )
+    .option('--set <name=value>', 'set any global by name (repeatable)', (v: string, prev: string[] = []) => [
+      ...prev,
+      v,
+    ]);
+}
+
+/** Registers `run`. The real parse happens once the target is known, since its globals add options. */
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('load a package, object file, URL or stdin (-), attach it and print its events')
+    .argument('[target]', 'a .bpfkit.json / eunomia package.json, a .bpf.o object, an https URL, or -')
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .helpOption(false)
+    .action(async (_target: string | undefined, _opts: unknown, cmd: Command) => {
+      // No options are declared here, so commander hands every argument through in cmd.args.
+      await runCommand(cmd.args);
+    });
+}
+
+/** Parses `args` (everything after `run`) and runs. */
+export async function runCommand(args: string[]): Promise<void> {
+  const source = findTarget(args);
+  const wantsHelp = args.includes('--help') || args.includes('-h');
+  if (!source) {
+    const cmd = baseCommand();
+    if (wantsHelp) {
+      process.stdout.write(cmd.helpInformation());
+      return;
+    }
+    throw new UsageError('run: missing target (a package, .bpf.o object, URL or -); see bpfkit run --help');
+  }
+  const target = await loadRunTarget(source);
+  const spec = new ObjectSpec(target.object);
+  const generated = globalOptions(spec, target.meta);
+  const cmd = baseCommand();
+  if (target.meta?.description) cmd.description(target.meta.description);
+  for (const g of generated) cmd.addOption(optionFor(g));
+  if (wantsHelp) {
+    process.stdout.write(cmd.helpInformation());
+    return;
+  }
+  cmd.parse(args, { from: 'user' });
+  const o = cmd.opts<Record<string, unknown>>();
+  const globals: [string, Encodable][] = [];
+  for (const g of generated) {
+    const v = o[attributeName(g.long)];
+    if (v !== undefined) globals.push([g.global.name, v as Encodable]);
+  }
+  for (const kv of (o.set as string[] | undefined) ?? []) {
+    const i = kv.indexOf('=');
+    if (i <= 0) throw new UsageError(`--set expects name=value, got '${kv}'`);
+    globals.push([kv.slice(0, i), kv.slice(i + 1)]);
+  }
+  const settings: RunSettings = {
+    json: Boolean(o.json),
+    verbose: Boolean(o.verbose),
+    durationSec: o.duration as number | undefined,
+    tracePipe: Boolean(o.tracePipe),
+    eventType: o.eventType as string | undefined,
+    btfPath: o.btf as string | undefined,
+    uprobe: o.uprobe as string | undefined,
+    uprobePid: o.uprobePid as number | undefined,
+    frequency: o.frequency as number | undefined,
+    globals,
+  };
+  await runSession(target, spec, settings);
+}
+
+function baseCommand(): Command {
+  return fixedOptions(
+    new Command('bpfkit run')
+      .usage('<target> [options]')
+      .description('load a package, object file, URL or stdin (-), attach it and print its events')
+      .argument('<target>', 'a .bpfkit.json / eunomia package.json, a .bpf.o object, an https URL, or -')
+      .exitOverride()
+      .configureOutput({ writeErr: (str) => process.stderr.write(str) }),
+  );
+}
+
+function optionFor(g: GlobalOption): Option {
+  const flags = `${g.short ? `-${g.short}, ` : ''}--${g.long}${g.flag ? '' : ' <value>'}`;
+  const help = [
+    g.help || `set global ${g.global.name}`,
+    `(${g.typeName}${g.defaultText ? `, default ${g.defaultText}` : ''})`,
+  ].join(' ');
+  return new Option(flags, help);
+}
+
+/** The name commander stores an option under (camelCase of its long name). */
+function attributeName(long: string): string {
+  return long.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
+
+/** The target argument: the first operand that is not the value of an option. */
+function findTarget(args: string[]): string | undefined {
+  const operands: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '-') operands.push(a);
+    else if (a.startsWith('-')) {
+      if (VALUE_OPTIONS.has(a)) i++;
+    } else operands.push(a);
+  }
+  return operands.find(looksLikeTarget) ?? operands[0];
+}
+
+function parseSeconds(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--duration: '${v}' is not a number of seconds`);
+  return n;
+}
+
+function parseInt10(v: string, what: string): number {
+  if (!/^\d+$/.test(v)) throw new UsageError(`${what}: '${v}' is not a positive integer`);
+  return Number(v);
+}
