@@ -1,0 +1,117 @@
+/**
+ * Must-show 6: bad inputs give one clear error line, exit 1 (2 for usage), no stack trace, and leave
+ * nothing loaded in the kernel.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, buildFile, compileBpf, fixture, loadedPrograms, runCli } from '../helpers/bpf.js';
+
+const OPENSNOOP = join(ROOT, 'examples/opensnoop/opensnoop.bpf.c');
+
+async function expectError(args: string[], code: number, message: RegExp): Promise<void> {
+  const r = await runCli(args);
+  assert.equal(r.code, code, `exit status of bpfkit ${args.join(' ')}: ${r.stderr}`);
+  const lines = r.stderr.trim().split('\n');
+  assert.ok(lines.length <= 2, `one error line (plus at most a usage hint), got:\n${r.stderr}`);
+  assert.match(lines[0], message);
+  assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace');
+}
+
+test('a truncated ELF file', async () => {
+  const obj = readFileSync(await compileBpf(OPENSNOOP, 'opensnoop-perf'));
+  const bad = buildFile('truncated.bpf.o', obj.subarray(0, 200));
+  await expectError(['run', bad], 1, /^bpfkit: .*(outside the file|too short|malformed)/);
+});
+
+test('an ELF file that is not a BPF object', async () => {
+  await expectError(
+    ['run', '/bin/true'],
+    1,
+    /^bpfkit: not a BPF object \(ELF machine 62, expected 247 for BPF\)$/,
+  );
+});
+
+test('a file that is not ELF at all', async () => {
+  await expectError(['run', '/etc/hostname'], 1, /^bpfkit: not an ELF file/);
+});
+
+test('an unknown global given with --set', async () => {
+  const obj = await compileBpf(OPENSNOOP, 'opensnoop-perf');
+  await expectError(
+    ['run', obj, '--set', 'nope=1'],
+    2,
+    /^bpfkit: no global 'nope' \(globals: pid_target, tgid_target, uid_target, failed_only\)$/,
+  );
+});
+
+test('an unknown option', async () => {
+  const obj = await compileBpf(OPENSNOOP, 'opensnoop-perf');
+  await expectError(['run', obj, '--no-such-option'], 2, /unknown option '--no-such-option'/);
+});
+
+test('an out-of-range value', async () => {
+  const obj = await compileBpf(OPENSNOOP, 'opensnoop-perf');
+  await expectError(
+    ['run', obj, '--pid_target', '99999999999'],
+    2,
+    /^bpfkit: pid_target: 99999999999 is out of range for pid_t \(-2147483648\.\.2147483647\)$/,
+  );
+});
+
+test('a section naming a tracepoint the kernel does not have', async () => {
+  const obj = await compileBpf(fixture('missing-tracepoint.bpf.c'), 'missing-tracepoint');
+  await expectError(
+    ['run', obj],
+    1,
+    /^bpfkit: tracepoint syscalls:sys_enter_no_such_call does not exist in this kernel$/,
+  );
+  assert.deepEqual(loadedPrograms(['no_such']), []);
+});
+
+test('a program the verifier rejects', async () => {
+  const obj = await compileBpf(fixture('verifier-reject.bpf.c'), 'verifier-reject');
+  await expectError(
+    ['run', obj],
+    1,
+    /^bpfkit: verifier rejected program 'bad_deref' \(EACCES \(permission denied\)\): .*invalid mem access 'map_value_or_null'/,
+  );
+  assert.deepEqual(loadedPrograms(['bad_deref']), []);
+  const verbose = await runCli(['run', obj, '--verbose']);
+  assert.equal(verbose.code, 1);
+  assert.match(verbose.stderr, /R\d+ invalid mem access 'map_value_or_null'/);
+  assert.match(verbose.stderr, /processed \d+ insns/, '--verbose prints the full verifier log');
+});
+
+test('a missing file', async () => {
+  await expectError(
+    ['run', '/nonexistent/x.bpf.o'],
+    1,
+    /^bpfkit: cannot read \/nonexistent\/x\.bpf\.o: ENOENT$/,
+  );
+});
+
+test('no root: one sentence saying what is needed', async () => {
+  const obj = await compileBpf(OPENSNOOP, 'opensnoop-perf');
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync(
+    'setpriv',
+    [
+      '--reuid=65534',
+      '--regid=65534',
+      '--clear-groups',
+      '--inh-caps=-all',
+      process.execPath,
+      join(ROOT, 'dist/cli/bin.js'),
+      'run',
+      obj,
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.equal(r.status, 1, r.stderr);
+  assert.equal(
+    r.stderr,
+    'bpfkit: loading BPF programs needs root (or CAP_BPF and CAP_PERFMON): run with sudo\n',
+  );
+});
