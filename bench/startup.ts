@@ -1,0 +1,79 @@
+/**
+ * bench/startup: time from exec to the first delivered event, and peak RSS, for `bpfkit run` on the
+ * opensnoop example vs libbpf-tools' /usr/sbin/opensnoop and bpftrace's opensnoop.bt, in one run.
+ * A trigger process opens a unique path every 5 ms; the clock stops when the tool prints that path.
+ * Run as root: `bash bench/startup.sh [rounds]`.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, BUILD, compileBpf } from '../test/helpers/bpf.js';
+
+interface Sample {
+  ms: number;
+  rssKiB: number;
+}
+
+function peakRss(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function measure(cmd: string, args: string[], marker: string): Promise<Sample> {
+  writeFileSync(marker, 'x');
+  const trigger = spawn('sh', ['-c', `while :; do : < ${marker}; sleep 0.005; done`], { stdio: 'ignore' });
+  const t0 = process.hrtime.bigint();
+  const child = spawn('stdbuf', ['-oL', cmd, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  let rssKiB = 0;
+  const ms = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${cmd}: no event within 60 s`)), 60000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes(marker)) {
+        clearTimeout(timer);
+        const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+        rssKiB = peakRss(child.pid!);
+        resolve(ms);
+      }
+    });
+  });
+  trigger.kill();
+  child.kill('SIGINT');
+  await new Promise((r) => child.on('close', r));
+  return { ms, rssKiB };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+const rounds = Number(process.argv[2] ?? 5);
+const obj = await compileBpf(join(ROOT, 'examples/opensnoop/opensnoop.bpf.c'), 'opensnoop-bench', ['USE_RINGBUF']);
+const tools: [string, string, string[]][] = [
+  ['bpfkit run', process.execPath, [join(ROOT, 'dist/cli/bin.js'), 'run', obj]],
+  ['libbpf-tools opensnoop', '/usr/sbin/opensnoop', []],
+  ['bpftrace opensnoop.bt', 'bpftrace', ['/usr/sbin/opensnoop.bt']],
+];
+const results = new Map<string, Sample[]>();
+for (let r = 0; r < rounds; r++) {
+  for (const [name, cmd, args] of tools) {
+    const s = await measure(cmd, args, join(BUILD, `startup-marker-${r}-${name.replace(/\W/g, '')}`));
+    results.set(name, [...(results.get(name) ?? []), s]);
+  }
+}
+const ours = median(results.get('bpfkit run')!.map((s) => s.ms));
+console.log(`startup: exec to first event, median of ${rounds} rounds`);
+console.log('tool                      first event (ms)   peak RSS (MiB)   bpfkit/peer (time)');
+for (const [name] of tools) {
+  const ss = results.get(name)!;
+  const ms = median(ss.map((s) => s.ms));
+  const rss = median(ss.map((s) => s.rssKiB)) / 1024;
+  const ratio = name === 'bpfkit run' ? '' : (ours / ms).toFixed(2);
+  console.log(`${name.padEnd(25)} ${ms.toFixed(0).padStart(17)} ${rss.toFixed(1).padStart(16)} ${ratio.padStart(20)}`);
+}

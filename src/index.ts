@@ -1,0 +1,24 @@
+/**
+ * bpfkit's library API: the spec layer (ELF, BTF, object specs, decoding), the kernel layer (objects,
+ * links, maps, readers) and typed errors. See README.md for an example.
+ */
+export * from './errors/index.js';
+export { ElfFile } from './elf/reader.js';
+export { Btf, VMLINUX_BTF_PATH } from './btf/btf.js';
+export type * from './btf/types.js';
+export { decoderFor, toJson, type Decoded, type Decoder } from './btf/decode.js';
+export { encodeValue, type Encodable } from './btf/encode.js';
+export { ObjectSpec, MAP_TYPES, type ProgramSpec, type MapSpec, type GlobalSpec } from './spec/object.js';
+export { sectionInfo, type SectionInfo, type AttachKind } from './spec/sections.js';
+export { BpfObject, type OpenOptions, type Program, type ObjectMap } from './object/collection.js';
+export { setLibbpfLog, type LogSink } from './object/log.js';
+export { closeAll } from './object/cleanup.js';
+export type { Link, AttachOptions } from './links/attach.js';
+export { RingBufReader, type RingBufOptions } from './ringbuf/reader.js';
+export { PerfEventArrayReader } from './perf/reader.js';
+export { EventReader, type RecordHandler, type LostHandler, type ReaderStats } from './events/stream.js';
+export { Poller } from './events/poller.js';
+export { eventMaps, eventTypeFor, type EventType } from './events/event-type.js';
+export { TracePipe } from './trace/pipe.js';
+export { ensureMounts } from './sys/mounts.js';
+export type * from './package/types.js';
