@@ -60,6 +60,8 @@ export interface FormatOptions {
   resolveCall?: CallResolver;
   /** Replaces the immediate text of an ld_imm64 (e.g. a relocation target in object code). */
   immText?: (insn: Insn) => string | undefined;
+  /** Replaces everything after `call ` (e.g. a relocated call target in object code). */
+  callText?: (insn: Insn) => string | undefined;
   /**
    * Print like disassemblers that predate ISA v4 (kernel < 6.6, bpftool <= 7.2): no `s/=`, `(s8)`,
    * `bswap`, sign-extending loads, `gotol`, `may_goto` or per-CPU/address-space moves; those print in
@@ -134,8 +136,10 @@ export function formatInsn(insn: Insn, opts: FormatOptions = {}): string {
   const code = `(${hex2(insn.code)})`;
   switch (c) {
     case CLASS.ALU:
-    case CLASS.ALU64:
-      return `${code} ${formatAlu(insn, c === CLASS.ALU64, opts.legacy ?? false)}`;
+    case CLASS.ALU64: {
+      const text = formatAlu(insn, c === CLASS.ALU64, opts.legacy ?? false);
+      return text.startsWith('BUG_') ? text : `${code} ${text}`;
+    }
     case CLASS.STX:
       return formatStx(insn, code, opts.legacy ?? false);
     case CLASS.ST:
@@ -163,7 +167,7 @@ function formatAlu(insn: Insn, is64: boolean, legacy: boolean): string {
   const op = insnOp(insn.code);
   const { dst, src, off } = insn;
   if (op === ALU_OP.END) {
-    if (is64 && !legacy) return `r${dst} = bswap${insn.imm} r${dst}`;
+    if (is64) return legacy ? `BUG_alu64_${hex2(insn.code)}` : `r${dst} = bswap${insn.imm} r${dst}`;
     return `r${dst} = ${insnSrc(insn.code) === SRC.X ? 'be' : 'le'}${insn.imm} r${dst}`;
   }
   if (op === ALU_OP.NEG) return `${r}${dst} = -${r}${dst}`;
@@ -251,6 +255,8 @@ function formatJmp(insn: Insn, is32: boolean, opts: FormatOptions): string {
 }
 
 function formatCall(insn: Insn, opts: FormatOptions): string {
+  const text = opts.callText?.(insn);
+  if (text !== undefined) return `call ${text}`;
   if (insn.src === PSEUDO.CALL) {
     const rel = opts.code === 'xlated' ? insn.off : insn.imm;
     const sym = opts.resolveCall?.({ kind: 'subprog', insn, target: insn.index + rel + 1 });

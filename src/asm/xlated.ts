@@ -8,10 +8,9 @@
 import type { Btf } from '../btf/btf.js';
 import type { FuncInfo, LineInfo } from '../btf/ext.js';
 import { FormatError } from '../errors/index.js';
-import { decodeInsns, type Insn } from './decode.js';
-import { formatInsn, type CallResolver } from './format.js';
-import { funcSignature } from './funcsig.js';
+import type { CallResolver } from './format.js';
 import type { HelperNames } from './helpers.js';
+import { listInsns, renderListing, type ListingLine, type RenderOptions } from './listing.js';
 
 /** A loaded program's code and debug info, as BPF_OBJ_GET_INFO_BY_FD reports them. */
 export interface XlatedProgram {
@@ -25,12 +24,8 @@ export interface XlatedProgram {
   btf?: Btf;
 }
 
-/** Options of formatXlated / dumpXlated. */
-export interface XlatedOptions {
-  /** Add `[file:<path> line_num:<n> line_col:<n>]` to source lines (bpftool's `linum`). */
-  linum?: boolean;
-  /** Print each instruction's raw bytes on the next line (bpftool's `opcodes`). */
-  opcodes?: boolean;
+/** Options of formatXlated / dumpXlated: bpftool's `linum` and `opcodes`, and how to name calls. */
+export interface XlatedOptions extends RenderOptions {
   /**
    * Names helper/kfunc call targets and JITed subprograms. Without it helpers whose immediate is not a
    * helper id print `unknown#N` and subprogram calls `pc+N`; kallsymsCallResolver() gives bpftool's
@@ -43,97 +38,22 @@ export interface XlatedOptions {
   legacy?: boolean;
 }
 
-/** One instruction of a dump with what bpftool prints above and below it. */
-export interface XlatedLine {
-  /** Slot index. */
-  index: number;
-  insn: Insn;
-  /** Function signature starting here (without the trailing colon). */
-  proto?: string;
-  /** Source line starting here, left-trimmed, with its file, line and column. */
-  source?: { text: string; file: string; line: number; column: number };
-  /** Disassembly, e.g. `(bf) r6 = r1`. */
-  disasm: string;
-}
-
-/** Reads the NUL-terminated string at `off` of a BTF string table, or undefined when out of range. */
-export function btfString(btf: Btf, off: number): string | undefined {
-  const s = btf.strings;
-  if (off < 0 || off >= s.length) return undefined;
-  let end = off;
-  while (end < s.length && s[end] !== 0) end++;
-  return Buffer.from(s.buffer, s.byteOffset + off, end - off).toString('utf8');
-}
-
-/** C's isspace() set, which bpftool trims from the left of source lines. */
-const LEADING_SPACE = /^[ \t\n\v\f\r]+/;
+/** One instruction of an xlated dump with what bpftool prints above it. */
+export type XlatedLine = ListingLine;
 
 /** The instructions of `prog` with the signatures and source lines bpftool shows for them. */
 export function dumpXlated(prog: XlatedProgram, opts: XlatedOptions = {}): XlatedLine[] {
-  const insns = decodeInsns(prog.insns);
-  const { btf } = prog;
-  const funcs = btf ? (prog.funcInfo ?? []) : [];
-  const lines = btf ? (prog.lineInfo ?? []) : [];
-  const fmt = { code: 'xlated' as const, ...opts };
-  const out: XlatedLine[] = [];
-  let nextFunc = 0;
-  let linesShown = 0;
-  for (const insn of insns) {
-    const i = insn.index;
-    const line: XlatedLine = { index: i, insn, disasm: formatInsn(insn, fmt) };
-    // bpftool walks func_info in order and only moves on when a record's offset is reached.
-    if (btf && nextFunc < funcs.length && funcs[nextFunc].insnOff === i) {
-      const sig = funcSignature(btf, funcs[nextFunc].typeId);
-      if (sig) line.proto = sig;
-      nextFunc++;
-    }
-    // ...and takes the first line_info at this offset among those not yet shown.
-    if (btf) {
-      for (let k = linesShown; k < lines.length; k++) {
-        if (lines[k].insnOff !== i) continue;
-        const text = btfString(btf, lines[k].lineOff);
-        if (text !== undefined) {
-          line.source = {
-            text: text.replace(LEADING_SPACE, ''),
-            file: btfString(btf, lines[k].fileNameOff) ?? '',
-            line: lines[k].line,
-            column: lines[k].column,
-          };
-        }
-        linesShown++;
-        break;
-      }
-    }
-    out.push(line);
-  }
-  return out;
+  const { resolveCall, helpers, legacy } = opts;
+  return listInsns(prog.insns, prog, { code: 'xlated', resolveCall, helpers, legacy });
 }
 
 /**
  * The text of `bpftool prog dump xlated id N [linum] [opcodes]` for `prog`, newline-terminated.
- * Exact except where names depend on the running kernel and no `resolveCall` is given.
+ * Exact given a kallsymsCallResolver (and `legacy` for bpftool <= 7.2); without a resolver only the
+ * names of helper, kfunc and subprogram call targets differ.
  */
 export function formatXlated(prog: XlatedProgram, opts: XlatedOptions = {}): string {
-  const parts: string[] = [];
-  for (const l of dumpXlated(prog, opts)) {
-    if (l.proto !== undefined) parts.push(`${l.proto}:\n`);
-    if (l.source) {
-      const s = l.source;
-      parts.push(
-        opts.linum
-          ? `; ${s.text} [file:${s.file} line_num:${s.line} line_col:${s.column}]\n`
-          : `; ${s.text}\n`,
-      );
-    }
-    parts.push(`${` ${l.index}`.padStart(4)}: ${l.disasm}\n`);
-    if (opts.opcodes) parts.push(`       ${hexBytes(l.insn.bytes)}\n`);
-  }
-  return parts.join('');
-}
-
-/** Bytes as bpftool's `opcodes` shows them: two hex digits each, separated by single spaces. */
-export function hexBytes(b: Uint8Array): string {
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
+  return renderListing(dumpXlated(prog, opts), opts);
 }
 
 /**

@@ -73,6 +73,16 @@ function objInfo(fd: number, info: Buffer, native: Native): Buffer {
   return Buffer.from(mem.view());
 }
 
+/** The id of the program behind `fd`. */
+export function progIdOfFd(fd: number): number {
+  const native = new Native();
+  try {
+    return objInfo(fd, Buffer.alloc(PROG_INFO_SIZE), native).readUInt32LE(4);
+  } finally {
+    native.freeAll();
+  }
+}
+
 /** Fetches what formatXlated needs for program `id` (needs root). */
 export function fetchProg(id: number): FetchedProg {
   const native = new Native();
