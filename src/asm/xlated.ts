@@ -27,9 +27,13 @@ export interface XlatedProgram {
 /** Options of formatXlated / dumpXlated: bpftool's `linum` and `opcodes`, and how to name calls. */
 export interface XlatedOptions extends RenderOptions {
   /**
-   * Names helper/kfunc call targets and JITed subprograms. Without it helpers whose immediate is not a
-   * helper id print `unknown#N` and subprogram calls `pc+N`; kallsymsCallResolver() gives bpftool's
-   * names. Needed for nearly every helper call: the verifier turns helper ids into address offsets.
+   * Names call targets, which in xlated code only the running kernel's symbols can name. Cases:
+   * helper calls (the verifier replaces the helper id by `address - __bpf_call_base`, and the address
+   * is often an implementation such as `htab_map_update_elem` or `bpf_perf_event_output_tp`); calls
+   * the verifier itself emits for inlined helpers and may_goto (`bpf_skb_load_helper_8_no_cache`,
+   * `arch_bpf_timed_may_goto`); kfunc calls; and the `#bpf_prog_<tag>_<name>` suffix of bpf-to-bpf
+   * calls (from jited_ksyms). Without it these print `unknown#N`, `kernel-function#N` and `pc+N`;
+   * kallsymsCallResolver() reproduces bpftool exactly.
    */
   resolveCall?: CallResolver;
   /** Helper names by id (default: the running kernel's BTF). */
