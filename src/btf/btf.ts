@@ -19,6 +19,8 @@ export class Btf {
   readonly strings: Uint8Array;
   /** The bytes this was parsed from. */
   readonly raw: Uint8Array;
+  /** The base BTF of split BTF (kernel module BTF on top of vmlinux), if any. */
+  readonly base?: Btf;
   private byNameCache?: Map<string, BtfType[]>;
 
   /** Parses a raw BTF blob; throws FormatError when it is malformed. */
@@ -33,6 +35,7 @@ export class Btf {
     this.types = parsed.types;
     this.strings = parsed.strings;
     this.raw = raw;
+    this.base = base;
   }
 
   /** Reads and parses a raw BTF file (e.g. /sys/kernel/btf/vmlinux). */
