@@ -11,6 +11,7 @@ import type { BpfMap } from '../maps/map.js';
 import { dumpType, type DumperCtx } from './btf-dumper.js';
 import { JsonWriter } from './jsonw.js';
 import { loadBtfById } from './btf.js';
+import { mapHeaderPlain, mapTypeName } from './map.js';
 
 const STRERROR: Record<number, string> = {
   1: 'Operation not permitted',
@@ -130,24 +131,38 @@ function btfEntry(ctx: DumperCtx, map: BpfMap, key: Uint8Array, value: Uint8Arra
   w.endObject();
 }
 
-/**
- * `bpftool map dump` plain output for one map. Maps with a BTF id print the pretty BTF array (hex
- * lines inside it if the map has BTF but no value type); others print hex lines and the count.
- */
-export function formatMapDumpPlain(map: BpfMap): string {
-  if (!map.info.btfId) {
-    let out = '';
-    let n = 0;
-    for (const e of walk(map)) {
-      if (e.value) {
-        out += plainEntry(map, e.key, e.value);
-        n++;
-      } else out += errorEntry(map, e.key, e.errno ?? 0);
-    }
-    return `${out}Found ${n} element${n !== 1 ? 's' : ''}\n`;
+/** The map fields bpftool writes before "elements" when one dump covers several maps. */
+function headerJson(w: JsonWriter, map: BpfMap): void {
+  const i = map.info;
+  w.field('id', String(i.id));
+  const type = mapTypeName(i.type);
+  if (type) {
+    w.name('type');
+    w.string(type);
+  } else w.field('type', String(i.type));
+  if (i.name) {
+    w.name('name');
+    w.string(i.name);
   }
+  w.field('flags', String(i.flags | 0));
+}
+
+/** Hex entries of a map without BTF, then `Found N element(s)`. */
+function hexDump(map: BpfMap): string {
+  let out = '';
+  let n = 0;
+  for (const e of walk(map)) {
+    if (e.value) {
+      out += plainEntry(map, e.key, e.value);
+      n++;
+    } else out += errorEntry(map, e.key, e.errno ?? 0);
+  }
+  return `${out}Found ${n} element${n !== 1 ? 's' : ''}\n`;
+}
+
+/** The entries of `map` into the pretty BTF writer (hex lines inside it when there is no value type). */
+function btfDump(w: JsonWriter, map: BpfMap): void {
   const btf = dumpBtfFor(map);
-  const w = new JsonWriter(true);
   w.startArray();
   for (const e of walk(map)) {
     if (!e.value) w.out += errorEntry(map, e.key, e.errno ?? 0);
@@ -155,7 +170,46 @@ export function formatMapDumpPlain(map: BpfMap): string {
     else w.out += plainEntry(map, e.key, e.value);
   }
   w.endArray();
+}
+
+/**
+ * `bpftool map dump` plain output. When every map has a BTF id: the pretty BTF array (several maps:
+ * an array of {id, type, name, flags, elements}); otherwise hex lines and `Found N elements` per
+ * map (several maps: each after its `map show` header line, separated by blank lines).
+ */
+export function formatMapDumpPlain(maps: BpfMap | BpfMap[]): string {
+  const list = Array.isArray(maps) ? maps : [maps];
+  const several = list.length > 1;
+  if (!list.every((m) => m.info.btfId)) {
+    return list.map((m) => (several ? mapHeaderPlain(m.info) : '') + hexDump(m)).join('\n');
+  }
+  const w = new JsonWriter(true);
+  if (several) w.startArray();
+  for (const m of list) {
+    if (several) {
+      w.startObject();
+      headerJson(w, m);
+      w.name('elements');
+    }
+    btfDump(w, m);
+    if (several) w.endObject();
+  }
+  if (several) w.endArray();
   return w.finish();
+}
+
+/**
+ * bpftool's `-j map dump` for several maps: one compact object per map, {id, type, name, flags,
+ * elements: [entry objects as mapDumpJsonLines gives them]}.
+ */
+export function mapDumpJsonObject(map: BpfMap): string {
+  const w = new JsonWriter(false);
+  w.startObject();
+  headerJson(w, map);
+  w.name('elements');
+  w.raw(`[${[...mapDumpJsonLines(map)].join(',')}]`);
+  w.endObject();
+  return w.out;
 }
 
 function hexArray(w: JsonWriter, data: Uint8Array): void {

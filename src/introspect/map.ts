@@ -95,13 +95,18 @@ export function devPlain(ifindex: number, dev: bigint, ino: bigint): string {
   return ifindex ? `  offloaded_to ifindex ${ifindex} ns_dev ${dev} ns_ino ${ino}` : '';
 }
 
-/** bpftool's plain `map show` text for one map (with trailing newline). */
-export function formatMapPlain(s: MapShow): string {
-  const i = s.info;
+/** First line of `map show` (also the per-map header of a several-map `map dump`), with newline. */
+export function mapHeaderPlain(i: MapInfo): string {
   const type = mapTypeName(i.type);
   let out = `${i.id}: ${type ? `${type}  ` : `type ${i.type}  `}`;
   if (i.name) out += `name ${i.name}  `;
-  out += `flags 0x${i.flags.toString(16)}${devPlain(i.ifindex, i.netnsDev, i.netnsIno)}\n`;
+  return out + `flags 0x${i.flags.toString(16)}${devPlain(i.ifindex, i.netnsDev, i.netnsIno)}\n`;
+}
+
+/** bpftool's plain `map show` text for one map (with trailing newline). */
+export function formatMapPlain(s: MapShow): string {
+  const i = s.info;
+  let out = mapHeaderPlain(i);
   out += `\tkey ${i.keySize}B  value ${i.valueSize}B  max_entries ${i.maxEntries}`;
   if (s.memlock !== undefined) out += `  memlock ${s.memlock}B`;
   if (s.ownerProgType !== undefined || s.ownerJited !== undefined) {

@@ -54,8 +54,15 @@ function fill(ids: Map<string, number>): void {
     const raw = kv.lookupBytes(kv.encodeKey({ pid: 42, comm: 'bash' }))!;
     kv.update({ pid: 7, comm: 'a\tb' }, patched(kv, raw));
     kv.update({ pid: 0, comm: '' }, new Uint8Array(kv.valueSize));
-    pcpu.update(1, [5n, 6n]);
-    pcpu.update(3, [0n, 18446744073709551615n]);
+    const n = pcpu.nValues;
+    pcpu.update(
+      1,
+      Array.from({ length: n }, (_, i) => 5n + BigInt(i)),
+    );
+    pcpu.update(
+      3,
+      Array.from({ length: n }, (_, i) => (i === n - 1 ? 18446744073709551615n : 0n)),
+    );
     arr.update(2, 0xdeadbeef);
   } finally {
     kv.close();

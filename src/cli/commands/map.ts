@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { formatMapPlain, listMaps, mapJson, openMaps, parseMapSelector } from '../../introspect/map.js';
-import { formatMapDumpPlain, mapDumpJsonLines } from '../../introspect/map-dump.js';
+import { formatMapDumpPlain, mapDumpJsonLines, mapDumpJsonObject } from '../../introspect/map-dump.js';
 import { jsonLine } from '../../introspect/jsonw.js';
 import { BpfMap } from '../../maps/map.js';
 import { UsageError } from '../../errors/index.js';
@@ -22,17 +22,14 @@ function show(words: string[], opts: { json?: boolean }): void {
 function dump(words: string[], opts: { json?: boolean }): void {
   if (words.length === 0) throw new UsageError(`expected a map: ${SELECTOR}`);
   const maps = openMaps(parseMapSelector(words)).map((fd) => BpfMap.fromFd(fd));
-  const parts: string[] = [];
   try {
-    for (const m of maps) {
-      if (opts.json) parts.push([...mapDumpJsonLines(m)].map((l) => l + '\n').join(''));
-      else parts.push(formatMapDumpPlain(m));
-    }
+    if (!opts.json) process.stdout.write(formatMapDumpPlain(maps));
+    else if (maps.length === 1)
+      process.stdout.write([...mapDumpJsonLines(maps[0])].map((l) => l + '\n').join(''));
+    else process.stdout.write(maps.map((m) => mapDumpJsonObject(m) + '\n').join(''));
   } finally {
     for (const m of maps) m.close();
   }
-  // Several maps: bpftool separates hex dumps by a blank line.
-  process.stdout.write(parts.join(opts.json ? '' : '\n'));
 }
 
 /** Registers the `map` subcommand. */
@@ -49,7 +46,10 @@ export function register(program: Command): void {
     .command('dump')
     .description('Print every entry: through BTF when the map has it, as hex bytes otherwise')
     .argument('<map...>', SELECTOR)
-    .option('--json', "one JSON object per entry per line (bpftool -j's entry objects)")
+    .option(
+      '--json',
+      "one JSON object per entry per line (bpftool -j's entry objects); per map when several match",
+    )
     .action((words: string[], opts: { json?: boolean }) => dump(words, opts));
   for (const c of [map, ...map.commands]) c.exitOverride();
 }
