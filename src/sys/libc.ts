@@ -147,3 +147,11 @@ export function clockNs(clock: number): bigint {
   check(clockGettime(clock, ts), 'clock_gettime');
   return ts.readBigInt64LE(0) * 1_000_000_000n + ts.readBigInt64LE(8);
 }
+
+let fcntlFn: ((fd: number, cmd: number, ...args: unknown[]) => number) | undefined;
+
+/** dup(2) with O_CLOEXEC (fcntl F_DUPFD_CLOEXEC): a second fd to the same open file. */
+export function dupFd(fd: number, what: string): number {
+  fcntlFn ??= koffi.load('libc.so.6').func('int fcntl(int fd, int cmd, ...)');
+  return check(fcntlFn(fd, 1030 /* F_DUPFD_CLOEXEC */, 'int', 0), `dup ${what}`);
+}

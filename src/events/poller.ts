@@ -1,0 +1,199 @@
+/**
+ * One epoll set waited on from a libuv worker thread, so that many event sources (every per-CPU perf
+ * ring and every ring buffer of an object) share a single blocked thread and Node's event loop never
+ * blocks or spins. An eventfd in the set lets close() interrupt the wait at once.
+ *
+ * Kernel side: epoll(7) and eventfd(2). BPF ring-buffer map fds and perf event fds report EPOLLIN
+ * when records are available (ring buffer) or after a wakeup (perf: per wakeup_events/watermark).
+ */
+import { BpfkitError } from '../errors/index.js';
+import { EFD, EPOLL, check, errno, libc } from '../sys/libc.js';
+import { errnoName } from '../errors/index.js';
+
+/** Called on the main thread when one of the fds it was registered for is readable. */
+export type ReadyHandler = () => void;
+
+/** Options of a Poller. */
+export interface PollerOptions {
+  /** Where wait failures go (default: a process warning). The poller keeps no fd it cannot wait on. */
+  onError?: (err: BpfkitError) => void;
+}
+
+/** struct epoll_event is packed on x86-64: u32 events, u64 data (we keep the fd in data). */
+const EVENT_SIZE = 12;
+const MAX_EVENTS = 64;
+/** Consecutive failed waits before the poller gives up instead of retrying. */
+const MAX_FAILURES = 8;
+
+interface Entry {
+  handler: ReadyHandler;
+  /** Wait generation in which the handler last ran; dedupes handlers owning several ready fds. */
+  seen: number;
+  /** How many registered fds share this handler. */
+  fds: number;
+}
+
+let sharedPoller: Poller | undefined;
+
+/**
+ * An epoll set serviced by one libuv threadpool thread (koffi `.async`). While it has fds it keeps one
+ * threadpool thread blocked in epoll_wait (UV_THREADPOOL_SIZE defaults to 4, so share one poller: see
+ * Poller.shared) and keeps the Node process alive, like an open socket does. Handlers run on the main
+ * thread, each at most once per wake-up however many of its fds are ready.
+ */
+export class Poller {
+  private readonly epfd: number;
+  private readonly efd: number;
+  private readonly fds = new Map<number, Entry>();
+  private readonly handlers = new Map<ReadyHandler, Entry>();
+  private readonly events = Buffer.alloc(EVENT_SIZE * MAX_EVENTS);
+  private readonly onError: (err: BpfkitError) => void;
+  private waiting = false;
+  private closing = false;
+  private generation = 0;
+  private failures = 0;
+  private autoClose = false;
+  private closed?: Promise<void>;
+  private resolveClosed?: () => void;
+  /** Number of completed epoll_wait calls (wake-ups), for statistics and tests. */
+  wakeups = 0;
+
+  constructor(options: PollerOptions = {}) {
+    this.onError = options.onError ?? ((e) => process.emitWarning(e.message, 'BpfkitWarning'));
+    const c = libc();
+    this.epfd = check(c.epollCreate1(EPOLL.CLOEXEC), 'epoll_create1');
+    const efd = c.eventfd(0, EFD.CLOEXEC | EFD.NONBLOCK);
+    if (efd < 0) {
+      const e = errno();
+      c.close(this.epfd);
+      check(-e, 'eventfd');
+    }
+    this.efd = efd;
+    this.ctl(EPOLL.CTL_ADD, this.efd, 'epoll_ctl add eventfd');
+  }
+
+  /**
+   * The process-wide default poller, created on first use. It closes itself (releasing its epoll fd
+   * and eventfd and letting the process exit) when its last fd is removed; the next call makes a new one.
+   */
+  static shared(): Poller {
+    if (!sharedPoller || sharedPoller.closing) {
+      sharedPoller = new Poller();
+      sharedPoller.autoClose = true;
+    }
+    return sharedPoller;
+  }
+
+  /** Number of fds registered (the internal eventfd excluded). */
+  get size(): number {
+    return this.fds.size;
+  }
+
+  /** Watches `fd` for EPOLLIN; `handler` runs on the main thread after a wake-up that reports it. */
+  add(fd: number, handler: ReadyHandler): void {
+    if (this.closing) throw new BpfkitError('poller is closed');
+    if (this.fds.has(fd)) throw new BpfkitError(`fd ${fd} is already registered with this poller`);
+    this.ctl(EPOLL.CTL_ADD, fd, `epoll_ctl add fd ${fd}`);
+    let entry = this.handlers.get(handler);
+    if (!entry) this.handlers.set(handler, (entry = { handler, seen: -1, fds: 0 }));
+    entry.fds++;
+    this.fds.set(fd, entry);
+    this.arm();
+  }
+
+  /** Stops watching `fd` (call it before closing the fd). Unknown fds are ignored. */
+  remove(fd: number): void {
+    const entry = this.fds.get(fd);
+    if (!entry) return;
+    this.fds.delete(fd);
+    if (--entry.fds === 0) this.handlers.delete(entry.handler);
+    // The fd may already be closed by the caller's error path; failing to delete it is harmless then.
+    const ev = Buffer.alloc(EVENT_SIZE);
+    libc().epollCtl(this.epfd, EPOLL.CTL_DEL, fd, ev);
+    if (this.fds.size === 0 && this.autoClose) void this.close();
+  }
+
+  /**
+   * Releases the epoll fd and the eventfd. If a wait is in flight, wakes it through the eventfd and
+   * resolves once the worker thread has returned (closing an fd under a blocked epoll_wait is unsafe).
+   * Idempotent; registered fds are not closed (they belong to the readers).
+   */
+  close(): Promise<void> {
+    if (this.closed) return this.closed;
+    this.closing = true;
+    if (sharedPoller === this) sharedPoller = undefined;
+    this.fds.clear();
+    this.handlers.clear();
+    this.closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
+    if (this.waiting) this.kick();
+    else this.release();
+    return this.closed;
+  }
+
+  private ctl(op: number, fd: number, what: string): void {
+    const ev = Buffer.alloc(EVENT_SIZE);
+    ev.writeUInt32LE(EPOLL.IN, 0);
+    ev.writeUInt32LE(fd, 4);
+    check(libc().epollCtl(this.epfd, op, fd, ev), what);
+  }
+
+  private kick(): void {
+    const one = Buffer.alloc(8);
+    one.writeBigUInt64LE(1n);
+    libc().write(this.efd, one, 8);
+  }
+
+  private release(): void {
+    const c = libc();
+    c.close(this.efd);
+    c.close(this.epfd);
+    this.resolveClosed?.();
+  }
+
+  /** Starts a wait on the worker thread unless one is in flight or there is nothing to wait for. */
+  private arm(): void {
+    if (this.waiting || this.closing || this.fds.size === 0) return;
+    this.waiting = true;
+    libc().epollWait.async(this.epfd, this.events, MAX_EVENTS, -1, (err, n) => this.woke(err, n));
+  }
+
+  private woke(err: unknown, n: number): void {
+    this.waiting = false;
+    if (this.closing) {
+      this.release();
+      return;
+    }
+    this.wakeups++;
+    if (err || n < 0) {
+      // errno of the worker thread is not visible here; EINTR is the only expected failure, so retry
+      // a few times and give up loudly on anything persistent (e.g. EBADF after a caller bug).
+      if (++this.failures >= MAX_FAILURES) {
+        const msg = err instanceof Error ? err.message : errnoName(errno());
+        this.onError(new BpfkitError(`epoll_wait keeps failing (${msg}); event readers stopped`));
+        void this.close();
+        return;
+      }
+      setImmediate(() => this.arm());
+      return;
+    }
+    this.failures = 0;
+    const gen = ++this.generation;
+    try {
+      for (let i = 0; i < n; i++) {
+        const fd = this.events.readUInt32LE(i * EVENT_SIZE + 4);
+        if (fd === this.efd) {
+          libc().read(this.efd, Buffer.alloc(8), 8);
+          continue;
+        }
+        const entry = this.fds.get(fd);
+        if (!entry || entry.seen === gen) continue;
+        entry.seen = gen;
+        entry.handler();
+        if (this.closing) return;
+      }
+    } finally {
+      // Re-arm even if a handler threw, so one faulty callback does not silence every reader.
+      this.arm();
+    }
+  }
+}

@@ -1,0 +1,315 @@
+/**
+ * The consumer-facing API shared by the ring-buffer and perf-buffer readers: callbacks (zero-copy
+ * views or zero-allocation positional access), an async iterator over decoded values with
+ * backpressure, lost-record notification, statistics and an idempotent close().
+ *
+ * Readers hand out raw bytes. Interpreting them (endianness, 64-bit fields as bigint or number,
+ * strings, padding) is the decoder's business, e.g. one generated from BTF by src/btf/decode.ts.
+ */
+import { UsageError } from '../errors/index.js';
+import { Poller } from './poller.js';
+
+/**
+ * Receives one record as a view into the ring (no copy). The bytes are only valid during the call:
+ * the slot is handed back to the kernel once the batch is done, so copy (`bytes.slice()`) or decode
+ * what you keep. `cpu` is the CPU whose perf ring held the record, or -1 for a BPF ring buffer.
+ */
+export type RecordHandler = (bytes: Uint8Array, cpu: number) => void;
+
+/**
+ * Allocation-free variant of RecordHandler: the record is bytes [offset, offset + length) of `mem`,
+ * also readable through `view` (both alias the ring mapping or a scratch buffer and are reused for
+ * every record). Same validity rule: only during the call.
+ */
+export type RawRecordHandler = (
+  mem: Uint8Array,
+  view: DataView,
+  offset: number,
+  length: number,
+  cpu: number,
+) => void;
+
+/** Told how many records the kernel dropped on a CPU's perf ring because it was full. */
+export type LostHandler = (cpu: number, count: number) => void;
+
+/** Turns the bytes of one record into a value (the bytes are only valid during the call). */
+export type Decoder<T> = (bytes: Uint8Array) => T;
+
+/** Counters a reader keeps; the object is live (read it whenever). */
+export interface ReaderStats {
+  /** Records delivered to the consumer. */
+  records: number;
+  /** Records the kernel reported lost (perf arrays; a ring buffer reports drops to the BPF program). */
+  lost: number;
+  /** Drain passes that consumed something; each commits the consumer position once per ring. */
+  batches: number;
+  /** Times the poller woke this reader up. */
+  wakeups: number;
+  /** Ring-buffer records discarded by the BPF program (bpf_ringbuf_discard), skipped by the reader. */
+  discarded: number;
+}
+
+/** Options of records() / the async iterator. */
+export interface IteratorOptions {
+  /**
+   * Decoded values buffered before the reader stops draining the ring (default 8192). While stopped,
+   * records wait in the kernel ring, which may then drop new ones (counted as lost / failed reserve).
+   */
+  highWaterMark?: number;
+}
+
+/**
+ * Base of RingBufReader and PerfEventArrayReader. Subclasses map the rings and implement drainRings();
+ * this class owns consumer registration, poller registration, pausing and closing. Nothing is read
+ * until a consumer is attached (onRecord, onRawRecord, records() or for-await); until then records
+ * stay in the kernel ring.
+ */
+export abstract class EventReader implements AsyncIterable<Uint8Array> {
+  /** Live counters. */
+  readonly stats: ReaderStats = { records: 0, lost: 0, batches: 0, wakeups: 0, discarded: 0 };
+  /** The current record consumer, called by drainRings() for every record. */
+  protected sink: RawRecordHandler | null = null;
+  /** Called for PERF_RECORD_LOST. */
+  protected lostHandler: LostHandler | null = null;
+  /** Set when draining must stop after the current record (close, backpressure); checked per record. */
+  protected halt = false;
+  private readonly explicitPoller: Poller | undefined;
+  private registeredWith: Poller | null = null;
+  private draining = false;
+  private userPaused = false;
+  private pressurePaused = false;
+  private released = false;
+  private closing: Promise<void> | undefined;
+  private resolveClosing: (() => void) | undefined;
+  private endIterator: (() => void) | null = null;
+
+  protected constructor(poller: Poller | undefined) {
+    this.explicitPoller = poller;
+  }
+
+  /** The fds to wait on (map fd for a ring buffer, one perf event fd per CPU). */
+  protected abstract pollFds(): readonly number[];
+  /** Consumes what is available in every ring now; returns the number of records delivered. */
+  protected abstract drainRings(): number;
+  /** Unmaps rings and closes fds the reader opened (never the caller's map fd). */
+  protected abstract releaseResources(): void;
+
+  /** Delivers every record to `handler` as a zero-copy view (replaces any previous consumer). */
+  onRecord(handler: RecordHandler): this {
+    return this.setSink((mem, _view, offset, length, cpu) =>
+      handler(mem.subarray(offset, offset + length), cpu),
+    );
+  }
+
+  /** Delivers every record positionally with no per-record allocation (replaces any previous consumer). */
+  onRawRecord(handler: RawRecordHandler): this {
+    return this.setSink(handler);
+  }
+
+  /** Registers the lost-records callback (perf event arrays; never called for ring buffers). */
+  onLost(handler: LostHandler): this {
+    this.lostHandler = handler;
+    return this;
+  }
+
+  /**
+   * Async iterator over decoded records (replaces any previous consumer). Decoding happens while the
+   * bytes are valid; values are queued up to highWaterMark. Leaving a for-await loop early closes the
+   * reader, like a Node stream. A decoder exception rejects the pending next() and closes the reader.
+   */
+  records<T>(decode: Decoder<T>, options: IteratorOptions = {}): AsyncIterableIterator<T> {
+    const hwm = Math.max(1, options.highWaterMark ?? 8192);
+    let queue: T[] = [];
+    let head = 0;
+    let waiter: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | null = null;
+    let failure: { error: unknown } | null = null;
+    let ended = false;
+    const end = (): void => {
+      ended = true;
+      if (waiter) {
+        const w = waiter;
+        waiter = null;
+        if (failure) w.reject(failure.error);
+        else w.resolve({ value: undefined, done: true });
+      }
+    };
+    this.onRecord((bytes) => {
+      let value: T;
+      try {
+        value = decode(bytes);
+      } catch (error) {
+        failure = { error };
+        void this.close();
+        return;
+      }
+      if (waiter) {
+        const w = waiter;
+        waiter = null;
+        w.resolve({ value, done: false });
+        return;
+      }
+      queue.push(value);
+      if (queue.length - head >= hwm) this.setPressure(true);
+    });
+    this.endIterator = end;
+    const iterator: AsyncIterableIterator<T> = {
+      next: (): Promise<IteratorResult<T>> => {
+        if (head < queue.length) {
+          const value = queue[head++];
+          if (head === queue.length) {
+            queue = [];
+            head = 0;
+          }
+          if (this.pressurePaused && queue.length - head <= hwm >> 1) this.setPressure(false);
+          return Promise.resolve({ value, done: false });
+        }
+        if (failure) {
+          const e = failure.error;
+          failure = null;
+          return Promise.reject(e);
+        }
+        if (ended) return Promise.resolve({ value: undefined, done: true });
+        return new Promise((resolve, reject) => (waiter = { resolve, reject }));
+      },
+      return: async (): Promise<IteratorResult<T>> => {
+        await this.close();
+        return { value: undefined, done: true };
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+
+  /** Iterates over copies of the raw records (`for await (const bytes of reader)`). */
+  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
+    return this.records((bytes) => bytes.slice());
+  }
+
+  /**
+   * Consumes what is in the rings now, synchronously, without waiting for a wake-up (useful after the
+   * producer stopped, or with a perf watermark that was not reached). Returns the records delivered;
+   * 0 when no consumer is attached or the reader is paused or closed.
+   */
+  drain(): number {
+    if (this.draining || this.closing || !this.sink || this.userPaused || this.pressurePaused) return 0;
+    this.draining = true;
+    try {
+      return this.drainRings();
+    } finally {
+      this.draining = false;
+      if (this.closing) this.release();
+    }
+  }
+
+  /** Stops reading (records accumulate in the kernel ring) until resume(). */
+  pause(): void {
+    this.userPaused = true;
+    this.halt = true;
+    this.updateRegistration();
+  }
+
+  /** Resumes reading after pause(). */
+  resume(): void {
+    this.userPaused = false;
+    this.refreshHalt();
+    this.updateRegistration();
+  }
+
+  /** True once close() was called. */
+  get closed(): boolean {
+    return this.closing !== undefined;
+  }
+
+  /**
+   * Stops reading, unmaps the rings, closes the fds the reader opened, ends iterators and unregisters
+   * from the poller (the shared poller shuts down when its last reader leaves). Safe to call from
+   * inside a callback and more than once; resolves when everything, the poller thread included, is
+   * released.
+   */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closing = new Promise<void>((resolve) => (this.resolveClosing = resolve));
+    this.halt = true;
+    this.endIterator?.();
+    this.endIterator = null;
+    if (!this.draining) this.release();
+    return this.closing;
+  }
+
+  /** Subclasses call this at the end of their open() once the rings exist. */
+  protected ready(): void {
+    this.updateRegistration();
+  }
+
+  /** Adds to stats.lost and tells the lost handler. */
+  protected reportLost(cpu: number, count: number): void {
+    this.stats.lost += count;
+    this.lostHandler?.(cpu, count);
+  }
+
+  private setSink(sink: RawRecordHandler): this {
+    if (this.closing) throw new UsageError('event reader is closed');
+    if (this.endIterator) {
+      // A new consumer replaces an iterator: end that iteration cleanly.
+      const end = this.endIterator;
+      this.endIterator = null;
+      end();
+    }
+    this.sink = sink;
+    this.pressurePaused = false;
+    this.refreshHalt();
+    this.updateRegistration();
+    return this;
+  }
+
+  private setPressure(on: boolean): void {
+    this.pressurePaused = on;
+    this.refreshHalt();
+    this.updateRegistration();
+  }
+
+  private refreshHalt(): void {
+    this.halt = this.userPaused || this.pressurePaused || this.closing !== undefined;
+  }
+
+  private readonly onReady = (): void => {
+    this.stats.wakeups++;
+    this.drain();
+  };
+
+  /** Waits on the rings' fds exactly while there is a consumer and the reader is not paused/closed. */
+  private updateRegistration(): void {
+    const listen = this.sink !== null && !this.userPaused && !this.pressurePaused && !this.closing;
+    if (listen && !this.registeredWith) {
+      const poller = this.explicitPoller ?? Poller.shared();
+      const added: number[] = [];
+      try {
+        for (const fd of this.pollFds()) {
+          poller.add(fd, this.onReady);
+          added.push(fd);
+        }
+      } catch (e) {
+        for (const fd of added) poller.remove(fd);
+        throw e;
+      }
+      this.registeredWith = poller;
+      // Records that arrived before we listened may not raise a new wake-up (perf); look once.
+      setImmediate(() => this.drain());
+    } else if (!listen && this.registeredWith) {
+      for (const fd of this.pollFds()) this.registeredWith.remove(fd);
+      this.registeredWith = null;
+    }
+  }
+
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
+    const poller = this.registeredWith;
+    this.updateRegistration();
+    this.releaseResources();
+    const resolve = this.resolveClosing;
+    // The shared poller closes itself once empty; wait for its worker thread to return too.
+    if (poller && !this.explicitPoller && poller.size === 0) void poller.close().then(resolve);
+    else resolve?.();
+  }
+}

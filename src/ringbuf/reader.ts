@@ -1,0 +1,186 @@
+/**
+ * Reader of a BPF_MAP_TYPE_RINGBUF map (Linux >= 5.8), in TypeScript over the map's mmap'd pages.
+ *
+ * Layout (kernel/bpf/ringbuf.c): page 0 holds consumer_pos (u64, mapped read-write); page 1 holds
+ * producer_pos (u64, read-only); the data pages follow and are mapped twice back to back, so a record
+ * that wraps past the end is still contiguous in our mapping. Each record is an 8-byte header
+ * {u32 len (bit 31 BUSY, bit 30 DISCARD), u32 pg_off} followed by len bytes, padded to 8.
+ *
+ * Memory ordering: the kernel publishes a record by clearing BUSY with a release store and reads
+ * consumer_pos with an acquire load. We read producer_pos and each header with Atomics.load and
+ * publish consumer_pos with Atomics.store (sequentially consistent, so on x86 a locked store that also
+ * orders it before the next producer_pos read, which closes the lost-wakeup window). On x86-64 plain
+ * loads would be enough (TSO); Atomics additionally keeps V8 from caching or reordering the loads.
+ */
+import { NotSupportedError, UsageError } from '../errors/index.js';
+import { MAP_TYPE, mapInfo } from '../events/map-fd.js';
+import type { Poller } from '../events/poller.js';
+import { EventReader } from '../events/stream.js';
+import { type Pointer, dupFd, libc, mmapShared, pageSize, viewOf } from '../sys/libc.js';
+
+const BUSY = 0x80000000 | 0;
+const DISCARD = 0x40000000;
+const LEN_MASK = 0x3fffffff;
+const HEADER = 8;
+/** Drain passes per wake-up: re-reading producer_pos catches records added while we were busy. */
+const MAX_PASSES = 8;
+
+/** Options of RingBufReader.open. */
+export interface RingBufOptions {
+  /** Data size of the ring (the map's max_entries); read from the map when omitted. */
+  size?: number;
+  /** Poller to wait with (default: the process-wide Poller.shared()). */
+  poller?: Poller;
+}
+
+/**
+ * Consumes a BPF ring buffer. Records are delivered in order, zero-copy, committed back to the kernel
+ * once per drain pass. Records the BPF program discarded are skipped (stats.discarded). A ring buffer
+ * has no lost-record channel: when it is full, bpf_ringbuf_reserve/output fail in the BPF program.
+ * The reader works on a duplicate of the map fd: the caller's fd stays the caller's to close, in
+ * any order with the reader's close().
+ */
+export class RingBufReader extends EventReader {
+  /** Data area size in bytes (power of two, multiple of the page size). */
+  readonly size: number;
+  private readonly mapFd: number;
+  private readonly page: number;
+  private consumerPtr: Pointer;
+  private producerPtr: Pointer;
+  private readonly consumerPos: BigUint64Array;
+  private readonly producerPos: BigUint64Array;
+  private readonly mem: Uint8Array;
+  private readonly view: DataView;
+  private readonly words: Int32Array;
+  private readonly mask: number;
+  /** Our consumer position (exact as a double up to 2^53 bytes, i.e. centuries of traffic). */
+  private cons: number;
+
+  private constructor(mapFd: number, size: number, options: RingBufOptions) {
+    super(options.poller);
+    this.mapFd = mapFd;
+    this.size = size;
+    this.mask = size - 1;
+    this.page = pageSize();
+    this.consumerPtr = mmapShared(mapFd, this.page, 0, true, 'ring buffer consumer page');
+    try {
+      this.producerPtr = mmapShared(mapFd, this.page + 2 * size, this.page, false, 'ring buffer data');
+    } catch (e) {
+      libc().munmap(this.consumerPtr, this.page);
+      throw e;
+    }
+    this.consumerPos = new BigUint64Array(viewOf(this.consumerPtr, this.page), 0, 1);
+    const data = viewOf(this.producerPtr, this.page + 2 * size);
+    this.producerPos = new BigUint64Array(data, 0, 1);
+    this.mem = new Uint8Array(data);
+    this.view = new DataView(data);
+    this.words = new Int32Array(data);
+    this.cons = Number(Atomics.load(this.consumerPos, 0));
+  }
+
+  /**
+   * Maps the ring buffer behind `mapFd` (a BPF_MAP_TYPE_RINGBUF map fd, e.g. from the object loader)
+   * and returns a reader; it starts reading once a consumer is attached (onRecord/onRawRecord/
+   * records()). Needs a kernel >= 5.8 and the rights to mmap the map (CAP_BPF or root).
+   */
+  static open(mapFd: number, options: RingBufOptions = {}): RingBufReader {
+    const info = mapInfo(mapFd);
+    if (info.type !== MAP_TYPE.RINGBUF) {
+      throw new UsageError(`map '${info.name}' (fd ${mapFd}) is not a ring buffer (map type ${info.type})`);
+    }
+    const size = options.size ?? info.maxEntries;
+    if (size !== info.maxEntries) {
+      throw new UsageError(`ring buffer '${info.name}' has ${info.maxEntries} bytes, not ${size}`);
+    }
+    if (size <= 0 || (size & (size - 1)) !== 0 || size % pageSize() !== 0) {
+      throw new NotSupportedError(
+        `ring buffer size ${size} is not a power-of-two multiple of the page size`,
+        'BPF_MAP_TYPE_RINGBUF',
+      );
+    }
+    // Our own reference to the map, so closing the loader's fd cannot pull the ring from under us.
+    const own = dupFd(mapFd, 'ring buffer map fd');
+    let reader: RingBufReader;
+    try {
+      reader = new RingBufReader(own, size, options);
+    } catch (e) {
+      libc().close(own);
+      throw e;
+    }
+    reader.ready();
+    return reader;
+  }
+
+  /** Bytes produced but not yet consumed (records, headers and padding). */
+  availableBytes(): number {
+    if (this.closed) return 0;
+    return Number(Atomics.load(this.producerPos, 0)) - this.cons;
+  }
+
+  protected pollFds(): readonly number[] {
+    return [this.mapFd];
+  }
+
+  protected drainRings(): number {
+    let delivered = 0;
+    for (let pass = 0; pass < MAX_PASSES; pass++) {
+      const n = this.drainPass();
+      if (n < 0) break;
+      delivered += n;
+      if (this.halt) break;
+    }
+    return delivered;
+  }
+
+  /** One pass up to the producer position read at its start; -1 when nothing was consumed. */
+  private drainPass(): number {
+    // producer_pos is read once per pass: records past it may still be in flight.
+    const prod = Number(Atomics.load(this.producerPos, 0));
+    let cons = this.cons;
+    if (cons >= prod) return -1;
+    const sink = this.sink;
+    if (!sink) return -1;
+    const { words, mem, view, mask, page } = this;
+    let off = cons & mask; // ToInt32 is modular, so this is exact for any position below 2^53
+    let delivered = 0;
+    let discarded = 0;
+    try {
+      while (cons < prod) {
+        const at = page + off;
+        const hdr = Atomics.load(words, at >> 2);
+        if ((hdr & BUSY) !== 0) break; // reserved, not committed yet: it is next in order, stop here
+        const len = hdr & LEN_MASK;
+        const step = (len + HEADER + 7) & ~7;
+        cons += step;
+        off = (off + step) & mask;
+        if ((hdr & DISCARD) !== 0) {
+          discarded++;
+          continue;
+        }
+        delivered++;
+        sink(mem, view, at + HEADER, len, -1);
+        if (this.halt) break;
+      }
+    } finally {
+      // Runs even if the consumer threw: what was handed out counts as consumed.
+      if (cons !== this.cons) {
+        this.cons = cons;
+        // One commit per pass (not per record): the kernel only needs it to reclaim space.
+        Atomics.store(this.consumerPos, 0, BigInt(cons));
+        this.stats.records += delivered;
+        this.stats.discarded += discarded;
+        this.stats.batches++;
+      }
+    }
+    return delivered > 0 || discarded > 0 ? delivered : -1;
+  }
+
+  protected releaseResources(): void {
+    const c = libc();
+    if (this.producerPtr !== null) c.munmap(this.producerPtr, this.page + 2 * this.size);
+    if (this.consumerPtr !== null) c.munmap(this.consumerPtr, this.page);
+    this.producerPtr = null;
+    this.consumerPtr = null;
+    c.close(this.mapFd);
+  }
+}
