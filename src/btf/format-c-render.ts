@@ -36,6 +36,40 @@ const C_FLOAT_NAME = /^(?:float|double|long double)$/;
 const INT_BASE: Record<number, string> = { 1: 'char', 2: 'short', 4: 'int', 8: 'long', 16: '__int128' };
 const ENUM_BASE: Record<number, string> = { 1: 'char', 2: 'short', 4: 'int', 8: 'long long' };
 
+/**
+ * The attribute that gives an enum its BTF size where clang's choice from the values alone differs:
+ * `packed` (smallest fitting type, as kernel sources declare narrow enums) when that is exact, else
+ * `mode(..)`, e.g. for 8-byte enums whose 64-bit values an old compiler truncated into BTF.
+ */
+function enumSizeAttr(u32: Uint32Array, at: number, is64: boolean, signed: boolean): string {
+  const size = u32[at + 2];
+  const n = u32[at + 1] & 0xffff;
+  let min = 0;
+  let max = 0;
+  for (let i = 0, o = at + 3; i < n; i++, o += is64 ? 3 : 2) {
+    // Exact for 32-bit values; 64-bit ones only need their magnitude class (beyond 2^32 or not).
+    const v = is64
+      ? signed
+        ? (u32[o + 2] | 0) * 2 ** 32 + u32[o + 1]
+        : u32[o + 2] * 2 ** 32 + u32[o + 1]
+      : signed
+        ? u32[o + 1] | 0
+        : u32[o + 1];
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const fits = (bytes: number): boolean => {
+    const bits = bytes * 8;
+    return min < 0 ? min >= -(2 ** (bits - 1)) && max < 2 ** (bits - 1) : max < 2 ** bits;
+  };
+  const natural = fits(4) ? 4 : 8;
+  if (natural === size) return '';
+  const packed = fits(1) ? 1 : fits(2) ? 2 : natural;
+  if (packed === size) return ' __attribute__((packed))';
+  const mode = ({ 1: 'QI', 2: 'HI', 4: 'SI', 8: 'DI' } as Record<number, string>)[size];
+  return mode ? ` __attribute__((mode(${mode})))` : '';
+}
+
 /** Renders types of one BtfTable into one ByteWriter. */
 export class CRenderer {
   protected readonly t: BtfTable;
@@ -53,6 +87,8 @@ export class CRenderer {
    * text before the name, and after it. Later declarations of the same type copy those bytes.
    */
   private readonly declCache: Float64Array;
+  /** Typedefs rendered as their target type, by id. */
+  protected readonly transparent: Uint8Array;
   /** Counts inline bodies written, to leave declarations that spell one out (indent-dependent) uncached. */
   private inlined = 0;
   /** C spellings of INT and FLOAT types, by id. */
@@ -65,6 +101,12 @@ export class CRenderer {
     this.layout = new LayoutPlanner(t);
     this.state = new Uint8Array(t.count);
     this.declCache = new Float64Array(4 * t.count);
+    this.transparent = new Uint8Array(t.count);
+    for (const id of t.decls) {
+      // The compiler's own __builtin_va_list cannot be redefined, and on the BPF target it is not the
+      // kernel's (x86's is struct __va_list_tag[1]): spell out the BTF type wherever it is used.
+      if (t.kinds[id] === K.TYPEDEF && t.name(id) === '__builtin_va_list') this.transparent[id] = 1;
+    }
   }
 
   /** Writes a struct/union body at `indent`; `anon` leaves out the tag (a named type inlined). */
@@ -175,8 +217,8 @@ export class CRenderer {
       w.s(tabs(indent));
     }
     w.c(125);
-    // Kernel enums narrower than int are declared packed; clang then picks the smallest fitting type.
-    if (u32[at + 2] < 4) w.s(' __attribute__((packed))');
+    const attr = enumSizeAttr(u32, at, is64, signed);
+    if (attr) w.s(attr);
   }
 
   /**
@@ -239,7 +281,7 @@ export class CRenderer {
       } else if (k === K.FUNC_PROTO) {
         this.push(id, 0);
         quals = 0; // a qualified function type is meaningless in C
-      } else if (k !== K.TYPE_TAG) break;
+      } else if (k !== K.TYPE_TAG && !(k === K.TYPEDEF && this.transparent[id])) break;
       id = u32[at + 2];
     }
     const top = this.sp;

@@ -119,8 +119,7 @@ class CEmitter extends CRenderer {
   private typedef(id: number): void {
     if (this.state[id] !== NONE) return;
     this.state[id] = BUSY;
-    // The compiler provides this one; redefining it is an error.
-    if (this.t.name(id) !== '__builtin_va_list') {
+    if (!this.transparent[id]) {
       const target = this.t.sizeOrType(id);
       this.deps(target, false);
       this.w.s('typedef ');
@@ -140,14 +139,14 @@ class CEmitter extends CRenderer {
    * Makes type `id` usable: declared when `complete` is false (it is only pointed to), fully defined
    * when true (it is used by value).
    */
-  private deps(id: number, complete: boolean): void {
-    const bit = complete ? 2 : 1;
+  private deps(id: number, complete: boolean, proto = false): void {
+    const bit = complete ? 2 : proto ? 4 : 1;
     if (this.depsDone[id] & bit) return;
-    this.walkDeps(id, complete);
+    this.walkDeps(id, complete, proto);
     this.depsDone[id] |= bit;
   }
 
-  private walkDeps(id: number, complete: boolean): void {
+  private walkDeps(id: number, complete: boolean, proto: boolean): void {
     const { kinds, u32, start } = this.t;
     for (;;) {
       switch (kinds[id]) {
@@ -166,6 +165,10 @@ class CEmitter extends CRenderer {
           id = u32[start[id] + 2];
           continue;
         case K.TYPEDEF:
+          if (this.transparent[id]) {
+            id = u32[start[id] + 2];
+            continue;
+          }
           this.typedef(id);
           if (!complete || this.declared[id]) return;
           // `declared` doubles as "target completed" for typedefs, which never get forward declarations.
@@ -179,7 +182,9 @@ class CEmitter extends CRenderer {
             this.declared[id] = 1; // anonymous bodies are walked once
             this.memberDeps(id);
           } else if (complete) this.define(id);
-          else this.declare(id);
+          // A type whose definition is under way needs no forward declaration outside prototypes: a
+          // pointer member or typedef naming it declares the tag at file scope.
+          else if (proto || this.state[id] !== BUSY) this.declare(id);
           return;
         case K.ENUM:
         case K.ENUM64:
@@ -189,9 +194,9 @@ class CEmitter extends CRenderer {
           this.declare(id);
           return;
         case K.FUNC_PROTO: {
-          this.deps(u32[start[id] + 2], false);
+          this.deps(u32[start[id] + 2], false, true);
           const end = start[id] + 3 + 2 * (u32[start[id] + 1] & 0xffff);
-          for (let o = start[id] + 3; o < end; o += 2) if (u32[o + 1]) this.deps(u32[o + 1], false);
+          for (let o = start[id] + 3; o < end; o += 2) if (u32[o + 1]) this.deps(u32[o + 1], false, true);
           return;
         }
         default:

@@ -3,6 +3,9 @@
  * comments, and what `bpfkit run` needs to build a command line and print events without the source.
  */
 
+/** A JSON value: what a doc-comment tag holds. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
 /** How a global becomes a command-line option (from `@cmdarg` or defaults). */
 export interface CmdArg {
   /** Long option name without dashes (default: the global's name). */
@@ -23,6 +26,8 @@ export interface GlobalMeta {
   type: string;
   description?: string;
   cmdarg?: CmdArg;
+  /** Other `@tags` of its doc comment, as written (JSON when the text parses as JSON). */
+  tags?: Record<string, JsonValue>;
 }
 
 /** How a map is sampled and printed by `bpfkit run` (from `@sample`). */
@@ -39,14 +44,24 @@ export interface MapMeta {
   type: string;
   description?: string;
   sample?: SampleMeta;
+  /**
+   * For a ring buffer or perf event array: the BTF name of the struct (or typedef) its records are,
+   * when known (from the program's bpf_ringbuf_*()/bpf_perf_event_output() calls or BPFKIT_EVENT markers).
+   */
+  exportType?: string;
+  /** Other `@tags` of its doc comment. */
+  tags?: Record<string, JsonValue>;
 }
 
 /** A program as described in a package. */
 export interface ProgramMeta {
   name: string;
   section: string;
+  /** How it attaches, from the section prefix (see AttachKind in spec/sections.ts: 'tracepoint', 'uprobe', …). */
   attach: string;
   description?: string;
+  /** Other `@tags` of its doc comment (e.g. eunomia's `@tchook`, `@xdpopts`). */
+  tags?: Record<string, JsonValue>;
 }
 
 /** Everything besides the object that a package says. */
@@ -60,7 +75,11 @@ export interface PackageMeta {
   programs: ProgramMeta[];
   maps: MapMeta[];
   globals: GlobalMeta[];
-  /** Names of the event structs (in the object's BTF) emitted through ring/perf buffers, in order. */
+  /**
+   * Names of the event structs (in the object's BTF) emitted through ring/perf buffers, in order:
+   * exportTypes[i] is the record type of the i-th event map (ring buffers and perf event arrays in
+   * declaration order) when known; types no event map is known to carry follow.
+   */
   exportTypes: string[];
 }
 

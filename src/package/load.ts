@@ -1,0 +1,120 @@
+/**
+ * `loadTarget`: turns what the user gave `bpfkit run` into a RunTarget (object bytes + metadata).
+ * Accepted: a bpfkit package (`.bpfkit.json`), an eunomia-bpf `package.json`, a raw BPF object
+ * (`.bpf.o`), a directory holding one package, an http(s) URL of any of these, or `-` for stdin.
+ * The kind is sniffed from the content, not the name. Loading never runs clang or reads the source:
+ * a package copied anywhere runs the same. Needs no kernel.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { BpfkitError, FormatError } from '../errors/index.js';
+import { ObjectSpec } from '../spec/object.js';
+import { fromEunomia, isEunomiaPackage } from './eunomia.js';
+import { decodePackage, isPackageFile, PACKAGE_SUFFIX } from './format.js';
+import { nameFromPath, objectMeta } from './meta.js';
+import type { RunTarget } from './types.js';
+
+/** Where the bytes came from (overridable for tests). */
+export interface LoadOptions {
+  /** Reads all of stdin (default: process.stdin). */
+  readStdin?: () => Promise<Uint8Array>;
+  /** fetch implementation (default: the global fetch). */
+  fetch?: typeof fetch;
+}
+
+/** Loads `source` (path, directory, URL or `-`); throws BpfkitError/FormatError with a one-line reason. */
+export async function loadTarget(source: string, opts: LoadOptions = {}): Promise<RunTarget> {
+  let data: Uint8Array;
+  let nameHint: string;
+  if (source === '-') {
+    data = await (opts.readStdin ?? readStdin)();
+    nameHint = 'stdin';
+    if (data.length === 0)
+      throw new BpfkitError('stdin is empty: pipe a package or object into `bpfkit run -`');
+  } else if (/^https?:\/\//i.test(source)) {
+    data = await download(source, opts.fetch ?? fetch);
+    nameHint = new URL(source).pathname;
+  } else {
+    const path = resolveDir(source);
+    data = readLocal(path);
+    nameHint = path;
+  }
+  return { source, ...parseTarget(data, source, nameHint) };
+}
+
+/** Decodes target bytes: ELF object, bpfkit package or eunomia package. */
+export function parseTarget(
+  data: Uint8Array,
+  source: string,
+  nameHint = source,
+): Pick<RunTarget, 'object' | 'meta'> {
+  if (data[0] === 0x7f && data[1] === 0x45 && data[2] === 0x4c && data[3] === 0x46) {
+    const spec = new ObjectSpec(data);
+    return { object: data, meta: objectMeta(spec, nameFromPath(nameHint)) };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
+  } catch {
+    throw new FormatError(
+      `${source}: not a BPF object (.bpf.o), a bpfkit package (${PACKAGE_SUFFIX}) or an eunomia package.json`,
+    );
+  }
+  if (isPackageFile(json)) {
+    const p = decodePackage(json, source);
+    return { object: p.object, meta: p.meta };
+  }
+  if (isEunomiaPackage(json)) return fromEunomia(json, source);
+  if (typeof json === 'object' && json !== null && 'bpf_skel' in json)
+    throw new FormatError(
+      `${source}: an eunomia skeleton (.skel.json) holds no object: run its package.json instead`,
+    );
+  throw new FormatError(`${source}: JSON, but neither a bpfkit package nor an eunomia package.json`);
+}
+
+/** A directory stands for the one package in it (x.bpfkit.json, else package.json). */
+function resolveDir(path: string): string {
+  let isDir: boolean;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    return path;
+  }
+  if (!isDir) return path;
+  const names = readdirSync(path);
+  const pkgs = names.filter((n) => n.endsWith(PACKAGE_SUFFIX));
+  if (pkgs.length === 1) return join(path, pkgs[0]);
+  if (pkgs.length > 1)
+    throw new BpfkitError(`${path} holds several packages (${pkgs.join(', ')}): name the one to run`);
+  if (names.includes('package.json')) return join(path, 'package.json');
+  throw new BpfkitError(`${path} is a directory without a ${PACKAGE_SUFFIX} or package.json`);
+}
+
+function readLocal(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new BpfkitError(`${path}: no such file`);
+    if (code === 'EACCES') throw new BpfkitError(`${path}: permission denied`);
+    throw new BpfkitError(`cannot read ${path}: ${code ?? (e as Error).message}`);
+  }
+}
+
+async function download(url: string, f: typeof fetch): Promise<Uint8Array> {
+  let res: Response;
+  try {
+    res = await f(url, { redirect: 'follow' });
+  } catch (e) {
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    throw new BpfkitError(`cannot fetch ${url}: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
+  }
+  if (!res.ok) throw new BpfkitError(`cannot fetch ${url}: HTTP ${res.status} ${res.statusText}`.trim());
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+async function readStdin(): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
