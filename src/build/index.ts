@@ -1,0 +1,262 @@
+/**
+ * `build()`: compiles a BPF C source into `<name>.bpf.o` and packages it with its metadata into
+ * `<name>.bpfkit.json`. Needs clang; never the kernel (it reads the kernel's BTF file only to
+ * generate vmlinux.h, once per kernel).
+ *
+ * Steps, with what runs at the same time:
+ * 1. vmlinux.h from the cache (hash of the kernel BTF), generated on first use;
+ * 2. the compile starts, and beside it the AST dump (with the precompiled vmlinux.h);
+ * 3. from the AST: doc comments, header structs, and the types sent to ring buffers and perf event
+ *    arrays. Sent types get a BPFKIT_MAP_EVENT-style marker (bpfkit.h) through a forced include so
+ *    they are in the object's BTF; when markers are needed the first compile is stopped and rerun
+ *    with them (markers the source already has are not duplicated);
+ * 4. the object is parsed (ObjectSpec) and the metadata assembled and checked (metadata.ts);
+ * 5. object and package are written atomically.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { BpfkitError, FormatError } from '../errors/index.js';
+import { ObjectSpec } from '../spec/object.js';
+import { encodePackage, PACKAGE_SUFFIX } from '../package/format.js';
+import { MARKER_PREFIX, MARKER_SECTION, nameFromPath } from '../package/meta.js';
+import type { PackageMeta } from '../package/types.js';
+import { BPFKIT_INCLUDE_DIR, baseFlags, findClang, includeFlags, runClang, type Clang, type ClangResult } from './clang.js';
+import { ensurePch, ensureVmlinuxHeader, writeAtomic, type VmlinuxHeader } from './vmlinux.js';
+import { dumpAst, recordOf } from './ast.js';
+import { collectDocs, type SourceDocs } from './docs.js';
+import { findEventUses, type EventUse } from './exports.js';
+import { assembleMeta } from './metadata.js';
+
+/** What to build. */
+export interface BuildOptions {
+  /** The BPF C source (x.bpf.c). */
+  source: string;
+  /** A header whose structs are the exported event types (x.h). */
+  header?: string;
+  /** Output directory (default: the source's directory). */
+  outDir?: string;
+  /** Extra clang flags. */
+  cflags?: string[];
+  /** Kernel BTF to generate vmlinux.h from (default $BPFKIT_BTF, else /sys/kernel/btf/vmlinux). */
+  btfPath?: string;
+  /** Called with a step's label ("compiling x.bpf.c") when it has run for a second. */
+  onProgress?: (label: string) => void;
+  /** Ask clang for colored diagnostics (its stderr is captured, so it cannot tell by itself). */
+  color?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** What a build produced. */
+export interface BuildResult {
+  objectPath: string;
+  packagePath: string;
+  object: Uint8Array;
+  meta: PackageMeta;
+  /** clang's warnings (already formatted), '' when none. */
+  diagnostics: string;
+  /** Problems that did not stop the build. */
+  warnings: string[];
+  /** The vmlinux.h used, if any, and whether this build generated it. */
+  vmlinux?: { header: string; generated: boolean };
+}
+
+/** clang rejected the source; `diagnostics` holds its messages (file:line: error: …). */
+export class CompileError extends BpfkitError {
+  readonly diagnostics: string;
+  constructor(source: string, diagnostics: string, hint?: string) {
+    const n = (diagnostics.match(/\berror:/g) ?? []).length;
+    super(`${source}: compilation failed${n ? ` (${n} error${n > 1 ? 's' : ''})` : ''}${hint ? `; ${hint}` : ''}`);
+    this.diagnostics = diagnostics;
+  }
+}
+
+/** Builds a package; see the module comment. */
+export async function build(opts: BuildOptions): Promise<BuildResult> {
+  const env = opts.env ?? process.env;
+  const source = opts.source;
+  const sourceAbs = resolve(source);
+  mustBeFile(source);
+  if (opts.header) mustBeFile(opts.header);
+  const clang = findClang(env);
+  const warnings: string[] = [];
+  const progress = opts.onProgress ?? (() => {});
+
+  const vm = await ensureVmlinuxHeader({
+    btfPath: opts.btfPath,
+    version: bpfkitVersion(),
+    env,
+    onGenerate: () => progress('generating vmlinux.h'),
+  });
+  const flags = [...baseFlags(), ...(opts.cflags ?? []), ...includeFlags(vm?.dir)];
+  const name = nameFromPath(source);
+  const outDir = opts.outDir ?? dirname(source);
+  mkdirSync(outDir, { recursive: true });
+  const objectPath = join(outDir, `${name}.bpf.o`);
+  const packagePath = join(outDir, `${name}${PACKAGE_SUFFIX}`);
+  const work = mkdtempSync(join(tmpdir(), 'bpfkit-build-'));
+  const timer = setTimeout(() => progress(`compiling ${source}`), 1000);
+  try {
+    const compileFlags = opts.color ? [...flags, '-fcolor-diagnostics'] : flags;
+    const compile = (extra: string[], out: string): Compile => startCompile(clang, [...compileFlags, ...extra], source, out);
+    let c = compile([], join(work, 'a.o'));
+    const ast = await astWhenReady(clang, vm, source, flags);
+    if (!ast) {
+      const r = await c.done;
+      if (r.code !== 0) throw compileError(source, r, vm);
+      warnings.push('clang could not dump the AST, so doc comments and event types were not read');
+    }
+    const docs = ast && collectDocs(ast, skipDirs(vm));
+    const uses = ast ? findEventUses(ast, skipDirs(vm)) : [];
+    const headerRecords = opts.header ? headerStructs(opts.header, docs, source) : undefined;
+
+    const markers = opts.header ? '' : markerInclude(uses, docs);
+    if (markers) {
+      c.abort();
+      await c.done.catch(() => undefined);
+      const inc = join(work, 'bpfkit-events.h');
+      writeFileSync(inc, markers);
+      c = compile(['-include', inc], join(work, 'b.o'));
+    }
+    const r = await c.done;
+    if (r.code !== 0) throw compileError(source, r, vm);
+
+    const object = new Uint8Array(readFileSync(c.out));
+    let spec: ObjectSpec;
+    try {
+      spec = new ObjectSpec(object);
+    } catch (e) {
+      if (e instanceof FormatError && /no BPF programs/.test(e.message))
+        throw new BpfkitError(
+          `${source} defines no BPF programs: put each program in a section, e.g. SEC("tracepoint/syscalls/sys_enter_openat") int handler(void *ctx)`,
+        );
+      throw e;
+    }
+    const meta = assembleMeta(
+      { spec, name, docs, uses, headerRecords, headerName: opts.header, sourceName: source },
+      warnings,
+    );
+    const pkg = encodePackage(object, meta, {
+      bpfkit: bpfkitVersion(),
+      source: basename(sourceAbs),
+      ...(vm ? { kernelBtfSha256: vm.btfSha256 } : {}),
+    });
+    renameOrCopy(c.out, objectPath);
+    writeAtomic(packagePath, pkg);
+    return {
+      objectPath,
+      packagePath,
+      object,
+      meta,
+      diagnostics: r.stderr,
+      warnings,
+      vmlinux: vm && { header: vm.header, generated: vm.generated },
+    };
+  } finally {
+    clearTimeout(timer);
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+interface Compile {
+  out: string;
+  done: Promise<ClangResult>;
+  abort(): void;
+}
+
+function startCompile(clang: Clang, flags: string[], source: string, out: string): Compile {
+  const ac = new AbortController();
+  return { out, done: runClang(clang, [...flags, '-c', source, '-o', out], { signal: ac.signal }), abort: () => ac.abort() };
+}
+
+async function astWhenReady(clang: Clang, vm: VmlinuxHeader | undefined, source: string, flags: string[]) {
+  const pch = vm ? await ensurePch(clang, vm) : undefined;
+  return dumpAst(clang, source, flags, pch);
+}
+
+function skipDirs(vm: VmlinuxHeader | undefined): string[] {
+  const dirs = ['/usr/include/', '/usr/local/include/', BPFKIT_INCLUDE_DIR + '/'];
+  if (vm) dirs.push(vm.dir + '/');
+  return dirs;
+}
+
+/**
+ * The forced include that keeps sent types in BTF: one `.bpfkit.events` marker per event map (as
+ * BPFKIT_MAP_EVENT would write it), or a generic one when the map is not known. Types reached only
+ * through a typedef of an anonymous struct cannot be forward-declared and are left to the check in
+ * metadata.ts. Returns '' when nothing is needed.
+ */
+export function markerInclude(uses: EventUse[], docs: SourceDocs | undefined): string {
+  const existing = new Set<string>();
+  const markedTypes = new Set<string>();
+  for (const [v, t] of docs?.varTypes ?? []) {
+    if (!v.startsWith(MARKER_PREFIX)) continue;
+    existing.add(v);
+    const r = recordOf(t, true);
+    if (r) markedTypes.add(r.name);
+  }
+  const lines: string[] = [];
+  const done = new Set<string>();
+  for (const u of uses) {
+    if (!u.record) continue;
+    const perMap = u.map ? `${MARKER_PREFIX}_${u.map}` : undefined;
+    let varName: string;
+    if (perMap && !existing.has(perMap) && !done.has(perMap)) varName = perMap;
+    else if (markedTypes.has(u.record.name) || done.has(`type:${u.record.name}`)) continue;
+    else varName = `${MARKER_PREFIX}auto_${u.record.name}`;
+    if (existing.has(varName) || done.has(varName)) continue;
+    done.add(varName);
+    done.add(`type:${u.record.name}`);
+    lines.push(
+      `${u.record.tag} ${u.record.name};`,
+      `${u.record.tag} ${u.record.name} *${varName} __attribute__((section("${MARKER_SECTION}"), used));`,
+    );
+  }
+  if (!lines.length) return '';
+  return `/* bpfkit build: keeps the types sent to user space in the object's BTF (see bpfkit.h) */\n${lines.join('\n')}\n`;
+}
+
+function headerStructs(header: string, docs: SourceDocs | undefined, source: string) {
+  const abs = resolve(header);
+  if (!docs) return [];
+  if (!docs.files.has(abs))
+    throw new BpfkitError(`${header} is not included by ${source}, so its structs cannot be in the object: add #include "${basename(header)}"`);
+  const recs = docs.records.filter((r) => r.file === abs);
+  if (!recs.length) throw new BpfkitError(`${header} declares no struct to export`);
+  return recs;
+}
+
+function compileError(source: string, r: ClangResult, vm: VmlinuxHeader | undefined): CompileError {
+  const hint =
+    !vm && /'vmlinux\.h' file not found/.test(r.stderr)
+      ? 'this bpfkit cannot generate vmlinux.h: put one next to the source (bpftool btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h)'
+      : undefined;
+  return new CompileError(source, r.stderr, hint);
+}
+
+function mustBeFile(p: string): void {
+  let ok: boolean;
+  try {
+    ok = statSync(p).isFile();
+  } catch (e) {
+    throw new BpfkitError(`${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  if (!ok) throw new BpfkitError(`${p} is not a file`);
+}
+
+function renameOrCopy(from: string, to: string): void {
+  try {
+    renameSync(from, to);
+  } catch {
+    writeAtomic(to, readFileSync(from));
+  }
+}
+
+let versionCache: string | undefined;
+/** bpfkit's version from package.json. */
+export function bpfkitVersion(): string {
+  versionCache ??= (
+    JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  ).version;
+  return versionCache;
+}

@@ -1,0 +1,266 @@
+/**
+ * Assembles a package's PackageMeta from the compiled object (ObjectSpec) and what the source's doc
+ * comments and calls say (docs.ts, exports.ts), checking the tags as it goes:
+ *
+ * - globals: description, `@cmdarg {"default", "short", "long", "help"}`;
+ * - maps: description, `@sample {"interval", "type", "unit", "clear_map"}`;
+ * - programs: description and any other tags;
+ * - the LICENSE variable: `@brief`, `@details`, `@version` and the description of the whole program;
+ * - export types: the structs of the header given to `bpfkit build` (each must be in the object's
+ *   BTF), else the types the program sends through ring buffers and perf event arrays, plus the
+ *   BPFKIT_EVENT markers.
+ */
+import { BpfkitError, UsageError } from '../errors/index.js';
+import { encodeValue, type Encodable } from '../btf/encode.js';
+import type { Btf } from '../btf/btf.js';
+import type { ObjectSpec } from '../spec/object.js';
+import type { CmdArg, JsonValue, PackageMeta, SampleMeta } from '../package/types.js';
+import { isEventMap, markedEventTypes, objectMeta, orderExportTypes } from '../package/meta.js';
+import { descriptionOf, type DocComment, type RecordInfo, type SourceDocs } from './docs.js';
+import type { EventUse } from './exports.js';
+
+/** Inputs of assembleMeta. */
+export interface MetaInput {
+  spec: ObjectSpec;
+  /** Program name (the source's base name up to the first dot). */
+  name: string;
+  docs?: SourceDocs;
+  uses?: EventUse[];
+  /** Structs declared in the header given on the command line, in order (header mode). */
+  headerRecords?: RecordInfo[];
+  /** The header's path as the user gave it, for messages. */
+  headerName?: string;
+  /** The source's path as the user gave it, for messages. */
+  sourceName: string;
+}
+
+/** Tags read into dedicated fields, not copied to `tags`. */
+const KNOWN = new Set(['description', 'cmdarg', 'sample', 'brief', 'details', 'version']);
+
+/** Builds the package metadata; throws BpfkitError naming file:line for a malformed tag. */
+export function assembleMeta(input: MetaInput, warnings: string[] = []): PackageMeta {
+  const { spec, docs } = input;
+  const meta = objectMeta(spec, input.name);
+  const btf = spec.btf;
+
+  for (const p of meta.programs) {
+    const doc = docs?.functions.get(p.name);
+    if (!doc) continue;
+    const d = descriptionOf(doc);
+    if (d) p.description = d;
+    const tags = otherTags(doc);
+    if (tags) p.tags = tags;
+  }
+
+  for (const m of meta.maps) {
+    const doc = docs?.vars.get(m.name);
+    if (!doc) continue;
+    const d = descriptionOf(doc);
+    if (d) m.description = d;
+    if (doc.tags.sample !== undefined) {
+      if (isEventMap({ typeName: m.type }))
+        throw tagError(doc, `@sample on ${m.name}: a ${m.type} map is read as events, not sampled`);
+      m.sample = parseSample(doc.tags.sample, doc, m.name, warnings);
+    }
+    const tags = otherTags(doc);
+    if (tags) m.tags = tags;
+  }
+
+  const longs = new Map<string, string>();
+  const shorts = new Map<string, string>();
+  for (const g of meta.globals) {
+    const doc = docs?.vars.get(g.name);
+    const spec_ = spec.globals.find((x) => x.name === g.name);
+    if (doc) {
+      const d = descriptionOf(doc);
+      if (d) g.description = d;
+      if (doc.tags.cmdarg !== undefined) {
+        if (!g.cmdarg || !btf || !spec_)
+          throw tagError(doc, `@cmdarg on ${g.name}: a ${g.type} cannot be set from the command line`);
+        Object.assign(g.cmdarg, parseCmdArg(doc.tags.cmdarg, doc, g.name, btf, spec_.type));
+      }
+      const tags = otherTags(doc);
+      if (tags) g.tags = tags;
+    }
+    if (g.cmdarg) {
+      const where = doc ? `${doc.file}:${doc.line}: ` : '';
+      const prevLong = longs.get(g.cmdarg.long);
+      if (prevLong) throw new BpfkitError(`${where}option --${g.cmdarg.long} of ${g.name} is also used by ${prevLong}`);
+      longs.set(g.cmdarg.long, g.name);
+      if (g.cmdarg.short) {
+        const prev = shorts.get(g.cmdarg.short);
+        if (prev) throw new BpfkitError(`${where}option -${g.cmdarg.short} of ${g.name} is also used by ${prev}`);
+        shorts.set(g.cmdarg.short, g.name);
+      }
+    }
+  }
+
+  const license = docs?.vars.get(licenseVar(spec) ?? 'LICENSE');
+  if (license) {
+    const d = descriptionOf(license);
+    if (d) meta.description = d;
+    for (const k of ['brief', 'details', 'version'] as const) {
+      const v = license.tags[k];
+      if (v !== undefined && v !== true && v !== null) meta[k] = typeof v === 'string' ? v : JSON.stringify(v);
+    }
+  }
+
+  exportTypes(input, meta);
+  return meta;
+}
+
+function otherTags(doc: DocComment): Record<string, JsonValue> | undefined {
+  const out: Record<string, JsonValue> = {};
+  for (const [k, v] of Object.entries(doc.tags)) if (!KNOWN.has(k)) out[k] = v;
+  return Object.keys(out).length ? out : undefined;
+}
+
+function tagError(doc: DocComment, msg: string): BpfkitError {
+  return new BpfkitError(`${doc.file}:${doc.line}: ${msg}`);
+}
+
+function isObject(v: JsonValue): v is { [key: string]: JsonValue } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const SAMPLE_TYPES = ['log2_hist', 'linear_hist', 'default_kv'] as const;
+
+/** Checks an `@sample` value: interval (ms, required), type, unit, clear_map. */
+export function parseSample(v: JsonValue, doc: DocComment, map: string, warnings: string[] = []): SampleMeta {
+  if (!isObject(v))
+    throw tagError(doc, `@sample of ${map} must be a JSON object like {"interval": 1000, "type": "log2_hist"}`);
+  const interval = v.interval;
+  if (typeof interval !== 'number' || !(interval > 0))
+    throw tagError(doc, `@sample of ${map}: "interval" (milliseconds, > 0) is required`);
+  const type = v.type ?? 'default_kv';
+  if (typeof type !== 'string' || !(SAMPLE_TYPES as readonly string[]).includes(type))
+    throw tagError(doc, `@sample of ${map}: "type" must be one of ${SAMPLE_TYPES.join(', ')}`);
+  const out: SampleMeta = { interval, type: type as SampleMeta['type'] };
+  if (v.unit !== undefined) {
+    if (typeof v.unit !== 'string') throw tagError(doc, `@sample of ${map}: "unit" must be a string`);
+    out.unit = v.unit;
+  }
+  if (v.clear_map !== undefined) {
+    if (typeof v.clear_map !== 'boolean') throw tagError(doc, `@sample of ${map}: "clear_map" must be true or false`);
+    out.clearMap = v.clear_map;
+  }
+  for (const k of Object.keys(v))
+    if (!['interval', 'type', 'unit', 'clear_map'].includes(k))
+      warnings.push(`${doc.file}:${doc.line}: @sample of ${map}: unknown key "${k}" ignored`);
+  return out;
+}
+
+/** Checks a `@cmdarg` value; `default` must be a valid value of the global's type. */
+export function parseCmdArg(
+  v: JsonValue,
+  doc: DocComment,
+  name: string,
+  btf: Btf,
+  typeId: number,
+): Partial<CmdArg> {
+  if (!isObject(v))
+    throw tagError(doc, `@cmdarg of ${name} must be a JSON object like {"short": "p", "long": "pid"}`);
+  const out: Partial<CmdArg> = {};
+  for (const [k, x] of Object.entries(v)) {
+    switch (k) {
+      case 'long':
+        if (typeof x !== 'string' || !/^[A-Za-z0-9][\w-]*$/.test(x))
+          throw tagError(doc, `@cmdarg of ${name}: "long" must be an option name like "pid"`);
+        out.long = x;
+        break;
+      case 'short':
+        if (typeof x !== 'string' || !/^[A-Za-z0-9]$/.test(x))
+          throw tagError(doc, `@cmdarg of ${name}: "short" must be exactly one letter or digit`);
+        out.short = x;
+        break;
+      case 'help':
+        if (typeof x !== 'string') throw tagError(doc, `@cmdarg of ${name}: "help" must be a string`);
+        out.help = x;
+        break;
+      case 'default':
+        if (typeof x !== 'string' && typeof x !== 'number' && typeof x !== 'boolean')
+          throw tagError(doc, `@cmdarg of ${name}: "default" must be a number, string or boolean`);
+        try {
+          encodeValue(btf, typeId, x as Encodable, `default of ${name}`);
+        } catch (e) {
+          if (e instanceof UsageError) throw tagError(doc, `@cmdarg ${e.message}`);
+          throw e;
+        }
+        out.default = x;
+        break;
+      default:
+        throw tagError(doc, `@cmdarg of ${name}: unknown key "${k}" (known: default, short, long, help)`);
+    }
+  }
+  return out;
+}
+
+/** The variable in the "license" section (LICENSE by convention). */
+function licenseVar(spec: ObjectSpec): string | undefined {
+  const ds = spec.btf?.byName('license', 'datasec')[0];
+  if (!ds || ds.kind !== 'datasec' || !spec.btf) return undefined;
+  const v = ds.vars[0] && spec.btf.type(ds.vars[0].type);
+  return v?.kind === 'var' ? v.name : undefined;
+}
+
+/** Whether `name` is a struct/union (or a typedef of one) with a definition in `btf`. */
+export function hasStruct(btf: Btf | undefined, name: string): boolean {
+  if (!btf) return false;
+  return btf.byName(name).some((t) => {
+    if (t.kind === 'struct' || t.kind === 'union') return true;
+    if (t.kind !== 'typedef') return false;
+    const r = btf.resolve(t.id);
+    return r.kind === 'struct' || r.kind === 'union';
+  });
+}
+
+function exportTypes(input: MetaInput, meta: PackageMeta): void {
+  const { spec } = input;
+  const btf = spec.btf;
+  const perMap = new Map<string, string>();
+  const others: string[] = [];
+  const marked = markedEventTypes(spec);
+  for (const [k, v] of marked) if (k && v[0]) perMap.set(k, v[0]);
+
+  if (input.headerRecords) {
+    const header = input.headerName ?? 'the header';
+    for (const r of input.headerRecords) {
+      if (!hasStruct(btf, r.name)) {
+        throw new BpfkitError(
+          `${r.file}:${r.line}: ${r.tag} ${r.name} (from ${header}) is not in the object's BTF: clang keeps only ` +
+            `types that globals, maps or function signatures use; add \`BPFKIT_EVENT(${r.tag} ${r.name});\` ` +
+            `after #include "bpfkit.h" in ${input.sourceName}`,
+        );
+      }
+      others.push(r.name);
+    }
+    const names = new Set(others);
+    for (const u of input.uses ?? []) {
+      const t = u.record?.name ?? u.typedef;
+      if (u.map && t && names.has(t) && !perMap.has(u.map)) perMap.set(u.map, t);
+    }
+  } else {
+    for (const u of input.uses ?? []) {
+      const t = u.record?.name ?? u.typedef;
+      if (!t) continue;
+      if (!hasStruct(btf, t)) {
+        const spelled = u.record ? `${u.record.tag} ${u.record.name}` : t;
+        throw new BpfkitError(
+          `${u.file}:${u.line}: ${spelled}, sent by ${u.function}() with ${u.helper}(), is not in the object's BTF; ` +
+            `add \`BPFKIT_EVENT(${spelled});\` after #include "bpfkit.h"`,
+        );
+      }
+      if (u.map && !perMap.has(u.map)) perMap.set(u.map, t);
+      else if (!others.includes(t) && ![...perMap.values()].includes(t)) others.push(t);
+    }
+    for (const t of marked.get('') ?? []) if (!others.includes(t)) others.push(t);
+  }
+  meta.exportTypes = orderExportTypes(spec.maps, perMap, others);
+  const fallback = meta.exportTypes[0];
+  for (const m of meta.maps) {
+    if (m.type !== 'ringbuf' && m.type !== 'perf_event_array') continue;
+    const t = perMap.get(m.name) ?? fallback;
+    if (t) m.exportType = t;
+    else delete m.exportType;
+  }
+}

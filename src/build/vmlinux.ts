@@ -1,0 +1,134 @@
+/**
+ * The generated vmlinux.h and its precompiled form, cached per kernel BTF.
+ *
+ * The header is produced by our own BTF-to-C dumper (formatC, src/btf/format-c.ts) from the running
+ * kernel's BTF (/sys/kernel/btf/vmlinux, or $BPFKIT_BTF / --btf) and stored under
+ * `$XDG_CACHE_HOME/bpfkit/vmlinux/<sha256 of the BTF>-<bpfkit version>/vmlinux.h` (~/.cache when
+ * XDG_CACHE_HOME is unset). Hashing 5 MB of BTF takes a few milliseconds, so the key is the content
+ * itself: a new kernel always gets a new header, and a cached build never parses the BTF.
+ *
+ * Beside it, a clang precompiled header (`vmlinux.h.<clang+flags key>.pch`) makes the doc-comment AST
+ * dump cheap: `-ast-dump` does not print declarations that come from a PCH, so the dump holds the
+ * program's own declarations (~1 MB) instead of all of vmlinux.h (~180 MB, 2 s). It is only used for
+ * the AST; the object is always compiled from the plain header.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { VMLINUX_BTF_PATH, type Btf } from '../btf/btf.js';
+import { MissingDependencyError } from '../errors/index.js';
+import { baseFlags, runClang, type Clang } from './clang.js';
+
+/** Bumped when the generated header changes for the same BTF (a dumper fix). */
+const HEADER_GENERATION = 1;
+
+/** bpfkit's cache directory: $XDG_CACHE_HOME/bpfkit, else ~/.cache/bpfkit. */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache');
+  return join(base, 'bpfkit');
+}
+
+/** A usable vmlinux.h. */
+export interface VmlinuxHeader {
+  /** Directory to put on the include path. */
+  dir: string;
+  /** The header file itself. */
+  header: string;
+  /** sha256 of the kernel BTF it was generated from. */
+  btfSha256: string;
+  /** Whether this call generated it (false: it came from the cache). */
+  generated: boolean;
+}
+
+type FormatC = (btf: Btf) => string;
+
+/**
+ * Returns the cached vmlinux.h for the kernel BTF at `btfPath` (default $BPFKIT_BTF, else
+ * /sys/kernel/btf/vmlinux), generating it first when missing; `onGenerate` is called before the slow
+ * path. Returns undefined when the BTF-to-C dumper is not part of this build, so a program that
+ * brings its own vmlinux.h still compiles. Throws MissingDependencyError when the BTF is unreadable.
+ */
+export async function ensureVmlinuxHeader(opts: {
+  btfPath?: string;
+  version: string;
+  env?: NodeJS.ProcessEnv;
+  onGenerate?: () => void;
+}): Promise<VmlinuxHeader | undefined> {
+  const env = opts.env ?? process.env;
+  const btfPath = opts.btfPath ?? env.BPFKIT_BTF ?? VMLINUX_BTF_PATH;
+  let raw: Buffer;
+  try {
+    raw = readFileSync(btfPath);
+  } catch (e) {
+    throw new MissingDependencyError(
+      btfPath === VMLINUX_BTF_PATH
+        ? `${VMLINUX_BTF_PATH} is missing, so vmlinux.h cannot be generated: this kernel was built without CONFIG_DEBUG_INFO_BTF; pass --btf <file> with this kernel's BTF`
+        : `cannot read BTF file ${btfPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
+  const sha = createHash('sha256').update(raw).digest('hex');
+  const dir = join(cacheDir(env), 'vmlinux', `${sha.slice(0, 32)}-${opts.version}-${HEADER_GENERATION}`);
+  const header = join(dir, 'vmlinux.h');
+  if (isFile(header)) return { dir, header, btfSha256: sha, generated: false };
+
+  const formatC = await loadFormatC();
+  if (!formatC) return undefined;
+  opts.onGenerate?.();
+  const { Btf } = await import('../btf/btf.js');
+  const text = formatC(new Btf(raw));
+  mkdirSync(dir, { recursive: true });
+  writeAtomic(header, text);
+  return { dir, header, btfSha256: sha, generated: true };
+}
+
+async function loadFormatC(): Promise<FormatC | undefined> {
+  // A computed specifier: the dumper is developed in parallel, and a build without it must still
+  // compile programs that ship their own vmlinux.h.
+  const spec = '../btf/format-c.js';
+  try {
+    const mod = (await import(spec)) as { formatC?: FormatC };
+    return mod.formatC;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
+    throw e;
+  }
+}
+
+/**
+ * The precompiled vmlinux.h for `clang` and `flags`, building it when missing (about a second, once
+ * per kernel and clang). Returns undefined when clang cannot precompile it; callers then dump the AST
+ * without it.
+ */
+export async function ensurePch(clang: Clang, vm: VmlinuxHeader): Promise<string | undefined> {
+  const flags = baseFlags();
+  const key = createHash('sha256')
+    .update(`${clang.identity}\0${flags.join('\0')}`)
+    .digest('hex')
+    .slice(0, 16);
+  const pch = join(vm.dir, `vmlinux.h.${key}.pch`);
+  if (isFile(pch)) return pch;
+  const tmp = `${pch}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  const r = await runClang(clang, [...flags, '-x', 'c-header', vm.header, '-o', tmp]);
+  if (r.code !== 0) {
+    rmSync(tmp, { force: true });
+    return undefined;
+  }
+  renameSync(tmp, pch);
+  return pch;
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Writes via a temporary file and rename, so concurrent builds never see a half-written file. */
+export function writeAtomic(path: string, data: string | Uint8Array): void {
+  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
