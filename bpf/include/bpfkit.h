@@ -9,6 +9,19 @@
  *
  * BPFKIT_MAP_EVENT(map, struct event);
  *   The same for one map only, when an object has several event maps carrying different structs.
+ *
+ * Use either at file scope, after the struct is declared (a forward declaration is enough).
+ *
+ * `bpfkit build x.bpf.c` (no header) finds the structs a program passes to bpf_ringbuf_reserve(),
+ * bpf_ringbuf_output() and bpf_perf_event_output() in clang's AST and adds the BPFKIT_MAP_EVENT
+ * markers itself (through a forced include), so simple programs need neither macro. With a header
+ * (`bpfkit build x.bpf.c x.h`), every struct of the header must be in BTF: the build stops and names
+ * this macro for each one that is not.
+ *
+ * Loaders: libbpf (1.1 checked) opens and loads such objects unchanged; it skips the section with an
+ * info-level line ("elf: skipping unrecognized data section(N) .bpfkit.events"), which bpfkit's
+ * runtime keeps for --verbose and bpftool prints. `bpftool btf dump file x.bpf.o` shows the struct
+ * and the marker (VAR '__bpfkit_event_0' in DATASEC '.bpfkit.events').
  */
 #ifndef __BPFKIT_H
 #define __BPFKIT_H
