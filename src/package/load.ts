@@ -49,8 +49,9 @@ export function parseTarget(
   nameHint = source,
 ): Pick<RunTarget, 'object' | 'meta'> {
   if (data[0] === 0x7f && data[1] === 0x45 && data[2] === 0x4c && data[3] === 0x46) {
-    const spec = new ObjectSpec(data);
-    return { object: data, meta: objectMeta(spec, nameFromPath(nameHint)) };
+    // A plain Uint8Array view (not a Buffer), like the objects decoded from packages.
+    const object = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    return { object, meta: objectMeta(new ObjectSpec(object), nameFromPath(nameHint)) };
   }
   let json: unknown;
   try {

@@ -1,0 +1,39 @@
+// bpf/include/bpfkit.h against the real loader: objects with BPFKIT_EVENT markers (written by hand
+// or added by `bpfkit build`) load with libbpf 1.1 and keep their event structs in BTF. Needs root.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { build } from '../../src/build/index.js';
+import { BpfObject } from '../../src/object/collection.js';
+import { markedEventTypes } from '../../src/package/meta.js';
+import { ObjectSpec } from '../../src/spec/object.js';
+import { scratch, testEnv } from './helpers.js';
+
+let dir: string;
+before(() => {
+  dir = scratch();
+});
+
+for (const [file, header, marker, struct] of [
+  ['header.bpf.c', 'header.h', '__bpfkit_event_0', 'hdr_event'],
+  ['opensnoop.bpf.c', undefined, '__bpfkit_event__rb', 'event'],
+] as const) {
+  test(`${file}: marker ${marker} keeps struct ${struct} in BTF, and libbpf loads the object`, async () => {
+    const r = await build({ source: join(dir, file), header: header && join(dir, header), env: testEnv() });
+    const dump = execFileSync('bpftool', ['btf', 'dump', 'file', r.objectPath], { encoding: 'utf8' });
+    assert.match(dump, new RegExp(`STRUCT '${struct}' size=\\d+`));
+    assert.match(dump, new RegExp(`VAR '${marker}'`));
+    assert.match(dump, /DATASEC '\.bpfkit\.events'/);
+    const marked = markedEventTypes(new ObjectSpec(r.object));
+    assert.ok([...marked.values()].some((l) => l.includes(struct)));
+
+    const obj = BpfObject.open(r.object, { name: 'bpfkit_h_test' });
+    try {
+      obj.load();
+      assert.ok(obj.programs.every((p) => p.fd > 0));
+    } finally {
+      obj.close();
+    }
+  });
+}

@@ -1,0 +1,140 @@
+// `bpfkit build` end to end with real clang: metadata, event types kept in BTF, the same object as a
+// plain clang compile, and the error cases (no kernel needed).
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build, bpfkitVersion, type BuildResult } from '../../src/build/index.js';
+import { baseFlags, findClang, includeFlags } from '../../src/build/clang.js';
+import { ensureVmlinuxHeader } from '../../src/build/vmlinux.js';
+import { MissingDependencyError } from '../../src/errors/index.js';
+import { ObjectSpec } from '../../src/spec/object.js';
+import { cli, scratch, testEnv } from './helpers.js';
+
+let dir: string;
+let snoop: BuildResult;
+let vmDir: string | undefined;
+
+before(async () => {
+  dir = scratch();
+  vmDir = (await ensureVmlinuxHeader({ version: bpfkitVersion(), env: testEnv() }))?.dir;
+  snoop = await build({ source: join(dir, 'opensnoop.bpf.c'), env: testEnv() });
+});
+
+test('writes <name>.bpf.o and <name>.bpfkit.json next to the source', () => {
+  assert.equal(snoop.objectPath, join(dir, 'opensnoop.bpf.o'));
+  assert.equal(snoop.packagePath, join(dir, 'opensnoop.bpfkit.json'));
+  assert.deepEqual(new Uint8Array(readFileSync(snoop.objectPath)), snoop.object);
+  assert.equal(snoop.meta.name, 'opensnoop');
+});
+
+test('globals: descriptions, @cmdarg, defaults from the object, bpf_printk strings left out', () => {
+  const g = Object.fromEntries(snoop.meta.globals.map((x) => [x.name, x]));
+  assert.deepEqual(Object.keys(g), ['pid_target', 'uid_target', 'targ_failed']);
+  assert.deepEqual(g.pid_target, {
+    name: 'pid_target',
+    section: '.rodata',
+    type: 'int',
+    description: 'Process ID to trace',
+    cmdarg: { long: 'pid_target', default: 0 },
+  });
+  assert.equal(g.uid_target.type, 'uid_t');
+  assert.equal(g.uid_target.cmdarg?.default, 4294967295);
+  assert.deepEqual(g.targ_failed.cmdarg, { long: 'failed', short: 'f', default: false });
+});
+
+test('maps, programs and the program doc', () => {
+  const m = Object.fromEntries(snoop.meta.maps.map((x) => [x.name, x]));
+  assert.deepEqual(m.hists, {
+    name: 'hists',
+    type: 'hash',
+    description: 'Latency histogram',
+    sample: { interval: 1000, type: 'log2_hist', unit: 'usecs' },
+  });
+  assert.equal(m.rb.exportType, 'event');
+  assert.equal(m.events.exportType, 'open_args');
+  const p = snoop.meta.programs[0];
+  assert.equal(p.attach, 'tracepoint');
+  assert.equal(p.section, 'tracepoint/syscalls/sys_enter_openat');
+  assert.equal(p.description, 'Trace openat entry');
+  assert.deepEqual(p.tags, { flag: 'called on every openat' });
+  assert.equal(snoop.meta.brief, 'opensnoop demo.');
+  assert.equal(snoop.meta.details, 'It traces open calls.');
+  assert.equal(snoop.meta.version, '0.1');
+  assert.equal(snoop.meta.description, 'Trace open family syscalls.');
+});
+
+test('sent types are detected and kept in BTF (event-map order)', () => {
+  assert.deepEqual(snoop.meta.exportTypes, ['event', 'open_args']);
+  const spec = new ObjectSpec(snoop.object);
+  assert.ok(spec.struct('event') && spec.struct('open_args'));
+  // Both records live only in locals: without the markers clang would have left them out.
+  const plain = plainCompile('opensnoop.bpf.c');
+  assert.equal(new ObjectSpec(plain).struct('event'), undefined);
+});
+
+test('header mode: the header structs are the export types; the object is what plain clang makes', async () => {
+  const r = await build({ source: join(dir, 'header.bpf.c'), header: join(dir, 'header.h'), env: testEnv() });
+  assert.deepEqual(r.meta.exportTypes, ['hdr_event']);
+  assert.equal(r.meta.maps.find((m) => m.name === 'events')?.exportType, 'hdr_event');
+  assert.deepEqual(r.object, plainCompile('header.bpf.c'));
+});
+
+test('header mode: a header struct missing from BTF is an error naming BPFKIT_EVENT', async () => {
+  await assert.rejects(
+    build({ source: join(dir, 'header.bpf.c'), header: join(dir, 'header.h'), cflags: ['-DNO_MARKER'], env: testEnv() }),
+    /header\.h:5: struct hdr_event \(from .*header\.h\) is not in the object's BTF.*BPFKIT_EVENT\(struct hdr_event\);/,
+  );
+});
+
+test('header mode: a header the source does not include is an error', async () => {
+  await assert.rejects(
+    build({ source: join(dir, 'opensnoop.bpf.c'), header: join(dir, 'header.h'), outDir: join(dir, 'o2'), env: testEnv() }),
+    /header\.h is not included by .*opensnoop\.bpf\.c/,
+  );
+});
+
+test('an object without programs is an error', async () => {
+  await assert.rejects(build({ source: join(dir, 'noprog.bpf.c'), env: testEnv() }), /noprog\.bpf\.c defines no BPF programs/);
+});
+
+test('CLI: compile errors pass clang diagnostics through (file:line) and exit 1', () => {
+  const r = cli(['build', join(dir, 'broken.bpf.c')]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /broken\.bpf\.c:7:\d+: error: use of undeclared identifier 'undeclared_thing'/);
+  assert.match(r.stderr, /bpfkit: .*broken\.bpf\.c: compilation failed \(1 error\)\n$/);
+});
+
+test('CLI: clang missing says how to install it and exits 1', () => {
+  assert.throws(() => findClang({ PATH: '/nonexistent' }), MissingDependencyError);
+  const bin = mkdtempSync(join(tmpdir(), 'bpfkit-noclang-'));
+  symlinkSync(process.execPath, join(bin, 'node'));
+  const r = cli(['build', join(dir, 'opensnoop.bpf.c')], { env: testEnv({ PATH: bin }) });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^bpfkit: clang is not installed .*apt-get install clang/);
+});
+
+test('CLI: -o and --json', () => {
+  const out = join(dir, 'out');
+  const r = cli(['build', join(dir, 'header.bpf.c'), join(dir, 'header.h'), '-o', out, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), {
+    object: join(out, 'header.bpf.o'),
+    package: join(out, 'header.bpfkit.json'),
+    name: 'header',
+    programs: ['handle'],
+    maps: ['events'],
+    options: [],
+    exportTypes: ['hdr_event'],
+  });
+  assert.equal(r.stderr, '');
+});
+
+function plainCompile(file: string): Uint8Array {
+  const out = join(dir, `${file}.plain.o`);
+  execFileSync(findClang().path, [...baseFlags(), ...includeFlags(vmDir), '-c', join(dir, file), '-o', out]);
+  return new Uint8Array(readFileSync(out));
+}
+
