@@ -43,7 +43,7 @@ export interface ReaderStats {
   lost: number;
   /** Drain passes that consumed something; each commits the consumer position once per ring. */
   batches: number;
-  /** Times the poller woke this reader up. */
+  /** Times the poller ran this reader: wake-ups, plus busy-mode timer drains under load. */
   wakeups: number;
   /** Ring-buffer records discarded by the BPF program (bpf_ringbuf_discard), skipped by the reader. */
   discarded: number;
@@ -272,9 +272,9 @@ export abstract class EventReader implements AsyncIterable<Uint8Array> {
     this.halt = this.userPaused || this.pressurePaused || this.closing !== undefined;
   }
 
-  private readonly onReady = (): void => {
+  private readonly onReady = (): number => {
     this.stats.wakeups++;
-    this.drain();
+    return this.drain();
   };
 
   /** Waits on the rings' fds exactly while there is a consumer and the reader is not paused/closed. */

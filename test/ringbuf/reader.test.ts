@@ -22,10 +22,12 @@ const RING_SIZE = 16384;
 let tmp: ReturnType<typeof tempDir>;
 let obj: LoadedObject;
 let trigger: string;
+let objPath: string;
 
 before(() => {
   tmp = tempDir('bpfkit-ringbuf-test-');
-  obj = LoadedObject.open(compileBpf(join(FIXTURES, 'ringbuf.bpf.c'), tmp.dir));
+  objPath = compileBpf(join(FIXTURES, 'ringbuf.bpf.c'), tmp.dir);
+  obj = LoadedObject.open(objPath);
   trigger = compileC(join(FIXTURES, 'trigger.c'), tmp.dir);
 });
 
@@ -171,7 +173,11 @@ test('close() from inside a callback stops delivery mid-batch', async () => {
 
 test('an idle reader costs no CPU, and close() wakes the waiting thread at once', async () => {
   const reader = RingBufReader.open(obj.mapFd('events'));
-  reader.onRecord(() => {});
+  let n = 0;
+  reader.onRecord(() => n++);
+  // Traffic first: the poller drains on a timer under load and must drop back to epoll_wait after.
+  await runTrigger(trigger, (p) => arm(p), { count: 2000, burst: 100, sleepUs: 200 });
+  await until(() => n + counters().dropped >= 2000, 2000, 'records');
   await sleep(50);
   const c0 = process.cpuUsage();
   await sleep(1000);
@@ -198,15 +204,33 @@ test('close() releases every fd and mapping and is idempotent', async () => {
   assert.equal(ringMappings().length, maps);
 });
 
-test('one explicit poller serves several readers', async () => {
-  const poller = new Poller();
+test('one explicit poller (without busy-mode timer) serves several readers', async (t) => {
+  const second = LoadedObject.open(objPath);
+  t.after(() => second.close());
+  const poller = new Poller({ busyIntervalMs: 0 });
   const a = RingBufReader.open(obj.mapFd('events'), { poller });
-  let n = 0;
-  a.onRecord(() => n++);
-  assert.equal(poller.size, 1);
-  await runTrigger(trigger, (p) => arm(p), { count: 20 });
-  await until(() => n === 20, 2000, 'records');
+  const b = RingBufReader.open(second.mapFd('events'), { poller });
+  let na = 0;
+  let nb = 0;
+  a.onRecord(() => na++);
+  b.onRecord(() => nb++);
+  assert.equal(poller.size, 2);
+  await runTrigger(
+    trigger,
+    (p) => {
+      arm(p);
+      const cfg = Buffer.alloc(8);
+      cfg.writeUInt32LE(p, 0);
+      second.writeGlobal('.data', cfg);
+    },
+    { count: 20 },
+  );
+  await until(() => na === 20 && nb === 20, 2000, 'records');
+  assert.equal(poller.ticks, 0);
+  assert.ok(poller.wakeups > 0);
   await a.close();
+  assert.equal(poller.size, 1);
+  await b.close();
   assert.equal(poller.size, 0);
   await poller.close();
 });

@@ -1,0 +1,135 @@
+/**
+ * bpfkit side of the ring-buffer benchmark, one variant per process so CPU time is the consumer's
+ * alone: loads bench.bpf.o pointed at a freshly spawned producer, consumes its events with a
+ * RingBufReader and prints one JSON line of measurements (same fields as consumer.c).
+ *
+ * usage: consumer.ts VARIANT BPF_OBJECT PRODUCER N [WAKEUP_EVERY]
+ *   raw             onRawRecord, reads the sequence number (the C consumer's work)
+ *   decoded         onRecord + a generated decoder building {ts, seq, pid, tid}, u64 as number
+ *   decoded-bigint  the same with u64 fields as bigint
+ *   iterator        for await over records(decoder) (u64 as number)
+ */
+import { spawn } from 'node:child_process';
+import { BpfMap } from '../../src/maps/map.js';
+import { BpfObject } from '../../src/object/collection.js';
+import { RingBufReader } from '../../src/ringbuf/reader.js';
+import { dupFd } from '../../src/sys/libc.js';
+
+interface Event {
+  ts: number | bigint;
+  seq: number | bigint;
+  pid: number;
+  tid: number;
+}
+
+/**
+ * A decoder the way a BTF-driven generator would emit it: straight-line DataView reads at fixed
+ * offsets, one object literal, the DataView cached per underlying buffer (the ring mapping).
+ */
+function generateDecoder(u64: 'number' | 'bigint'): (bytes: Uint8Array) => Event {
+  const read64 =
+    u64 === 'bigint'
+      ? (o: number) => `v.getBigUint64(o + ${o}, true)`
+      : (o: number) => `v.getUint32(o + ${o}, true) + v.getUint32(o + ${o + 4}, true) * 4294967296`;
+  const body = `
+    return function decodeEvent(b) {
+      let v = cache.view;
+      if (cache.buffer !== b.buffer) { cache.buffer = b.buffer; v = cache.view = new DataView(b.buffer); }
+      const o = b.byteOffset;
+      return { ts: ${read64(0)}, seq: ${read64(8)}, pid: v.getUint32(o + 16, true), tid: v.getUint32(o + 20, true) };
+    };`;
+  return new Function('cache', body)({ buffer: null, view: null }) as (bytes: Uint8Array) => Event;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function main(): Promise<void> {
+  const [variant, objPath, producer, n, wakeupEvery = '0'] = process.argv.slice(2);
+  if (!['raw', 'decoded', 'decoded-bigint', 'iterator'].includes(variant) || !n) {
+    throw new Error('usage: consumer.ts raw|decoded|decoded-bigint|iterator BPF_OBJECT PRODUCER N');
+  }
+  const child = spawn(producer, [n], { stdio: ['pipe', 'ignore', 'inherit'] });
+  const exited = new Promise<void>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', () => resolve());
+  });
+  const obj = BpfObject.open(objPath);
+  obj.setGlobal('cfg', { target_tgid: child.pid ?? 0, wakeup_every: Number(wakeupEvery) });
+  obj.attachAll();
+  const bss = BpfMap.fromFd(dupFd(obj.map('.bss').fd, '.bss'), { btf: false });
+  const counters = (): { produced: number; dropped: number } => {
+    const b = bss.lookupBytes(new Uint8Array(4)) ?? new Uint8Array(16);
+    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    return { produced: Number(dv.getBigUint64(0, true)), dropped: Number(dv.getBigUint64(8, true)) };
+  };
+  const reader = RingBufReader.open(obj.map('events').fd);
+
+  let count = 0;
+  let lastSeq = -1;
+  let orderErrors = 0;
+  let pidSum = 0;
+  if (variant === 'raw') {
+    reader.onRawRecord((_mem, view, off) => {
+      const seq = view.getUint32(off + 8, true) + view.getUint32(off + 12, true) * 4294967296;
+      if (seq <= lastSeq) orderErrors++;
+      lastSeq = seq;
+      count++;
+    });
+  } else if (variant === 'iterator') {
+    const decode = generateDecoder('number');
+    void (async () => {
+      for await (const e of reader.records(decode)) {
+        if ((e.seq as number) <= lastSeq) orderErrors++;
+        lastSeq = e.seq as number;
+        pidSum += e.pid;
+        count++;
+      }
+    })();
+  } else {
+    const decode = generateDecoder(variant === 'decoded' ? 'number' : 'bigint');
+    reader.onRecord((bytes) => {
+      const e = decode(bytes);
+      const seq = Number(e.seq);
+      if (seq <= lastSeq) orderErrors++;
+      lastSeq = seq;
+      pidSum += e.pid;
+      count++;
+    });
+  }
+
+  await sleep(50); // the reader's first look at the ring and the poller's first wait
+  const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
+  child.stdin.end('g');
+  await exited;
+  let c = counters();
+  const deadline = Date.now() + 30_000;
+  while (count + c.dropped < c.produced && Date.now() < deadline) {
+    // Events submitted without a wake-up (sampled mode) are collected here.
+    reader.drain();
+    await sleep(1);
+    c = counters();
+  }
+  const wallNs = Number(process.hrtime.bigint() - t0);
+  const cpu = process.cpuUsage(c0);
+  const result = {
+    events: count,
+    produced: c.produced,
+    dropped: c.dropped,
+    wallNs,
+    cpuNs: (cpu.user + cpu.system) * 1000,
+    orderErrors,
+    batches: reader.stats.batches,
+    wakeups: reader.stats.wakeups,
+    pidSum: pidSum > 0 ? 1 : 0,
+  };
+  await reader.close();
+  bss.close();
+  obj.close();
+  process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`consumer: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});
