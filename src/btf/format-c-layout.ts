@@ -85,7 +85,8 @@ export class LayoutPlanner {
     this.alignMemo = new Uint32Array(n);
     this.embedOr = new Int32Array(n);
     const { kinds, u32, start } = t;
-    for (const id of t.decls) {
+    for (let i = 0, decls = t.decls; i < decls.length; i++) {
+      const id = decls[i];
       const k = kinds[id];
       if (k !== K.STRUCT && k !== K.UNION) continue;
       const w = start[id];

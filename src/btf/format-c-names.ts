@@ -28,8 +28,11 @@ export class CNames {
     const { kinds, u32, start } = t;
     this.suffix = new Uint32Array(n);
     this.fwdTarget = new Int32Array(n);
-    let names = n;
-    for (const id of t.decls) if (kinds[id] === K.ENUM || kinds[id] === K.ENUM64) names += t.vlen(id);
+    let names = t.decls.length;
+    for (let i = 0; i < t.decls.length; i++) {
+      const k = kinds[t.decls[i]];
+      if (k === K.ENUM || k === K.ENUM64) names += t.vlen(t.decls[i]);
+    }
     let size = 1024;
     while (size < names) size *= 2;
     this.slots = new Int32Array(size * 2);
@@ -38,7 +41,8 @@ export class CNames {
     const tags = new Int32Array(this.slots.length);
     const idents = new Int32Array(this.slots.length);
     const firstComposite = new Int32Array(this.slots.length);
-    for (const id of t.decls) {
+    for (let i = 0, decls = t.decls; i < decls.length; i++) {
+      const id = decls[i];
       const k = kinds[id];
       const w = start[id];
       if (k === K.STRUCT || k === K.UNION) {
@@ -59,7 +63,8 @@ export class CNames {
       }
     }
     // A fwd of a type that is also fully defined is the same C type: reuse its name, declare nothing.
-    for (const id of t.decls) {
+    for (let i = 0, decls = t.decls; i < decls.length; i++) {
+      const id = decls[i];
       if (kinds[id] !== K.FWD) continue;
       const slot = this.slot(u32[start[id]]);
       const def = firstComposite[slot];
@@ -84,7 +89,6 @@ export class CNames {
         slots[i] = off + 1;
         return i;
       }
-      if (s === off) return i;
       let j = 0;
       while (j < len && b[s + j] === b[off + j]) j++;
       if (j === len && b[s + len] === 0) return i;

@@ -102,7 +102,8 @@ export class CRenderer {
     this.state = new Uint8Array(t.count);
     this.declCache = new Float64Array(4 * t.count);
     this.transparent = new Uint8Array(t.count);
-    for (const id of t.decls) {
+    for (let i = 0, decls = t.decls; i < decls.length; i++) {
+      const id = decls[i];
       // The compiler's own __builtin_va_list cannot be redefined, and on the BPF target it is not the
       // kernel's (x86's is struct __va_list_tag[1]): spell out the BTF type wherever it is used.
       if (t.kinds[id] === K.TYPEDEF && t.name(id) === '__builtin_va_list') this.transparent[id] = 1;

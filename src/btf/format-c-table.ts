@@ -127,13 +127,17 @@ export class BtfTable {
     }
 
     const firstId = base ? base.count : 1;
-    let starts = new Uint32Array(firstId + 4096);
-    let kinds = new Uint8Array(firstId + 4096);
+    // Every type takes at least 3 words: this bound means the arrays never grow (a regrowth in the
+    // middle of the loop would also throw away its optimized code).
+    const most = firstId + Math.ceil(typeLen / 12) + 1;
+    const starts = new Uint32Array(most);
+    const kinds = new Uint8Array(most);
     if (base) {
       starts.set(base.start);
       kinds.set(base.kinds);
     }
-    let decls = base ? base.decls.slice() : new Int32Array(1024);
+    const decls = new Int32Array(most);
+    if (base) decls.set(base.decls);
     let nDecls = base ? base.decls.length : 0;
     let n = firstId;
     const end = u32.length;
@@ -148,14 +152,6 @@ export class BtfTable {
       const vlen = info & 0xffff;
       const extra = EXTRA[kind];
       if (!extra) throw new FormatError(`BTF type ${n} has unknown kind ${kind}`);
-      if (n === starts.length) {
-        const s2 = new Uint32Array(n * 2);
-        s2.set(starts);
-        starts = s2;
-        const k2 = new Uint8Array(n * 2);
-        k2.set(kinds);
-        kinds = k2;
-      }
       starts[n] = w;
       kinds[n] = kind;
       const next = w + 3 + extra[0] + extra[1] * vlen;
@@ -164,15 +160,18 @@ export class BtfTable {
       switch (kind) {
         case K.STRUCT:
         case K.UNION:
-        case K.FUNC_PROTO: {
-          const step = kind === K.FUNC_PROTO ? 2 : 3;
-          if (kind === K.FUNC_PROTO && u32[w + 2] > maxRef) maxRef = u32[w + 2];
-          for (let o = w + 3; o < next; o += step) {
+          for (let o = w + 3; o < next; o += 3) {
             if (u32[o] > maxStr) maxStr = u32[o];
             if (u32[o + 1] > maxRef) maxRef = u32[o + 1];
           }
           break;
-        }
+        case K.FUNC_PROTO:
+          if (u32[w + 2] > maxRef) maxRef = u32[w + 2];
+          for (let o = w + 3; o < next; o += 2) {
+            if (u32[o] > maxStr) maxStr = u32[o];
+            if (u32[o + 1] > maxRef) maxRef = u32[o + 1];
+          }
+          break;
         case K.ENUM:
         case K.ENUM64:
           for (let o = w + 3; o < next; o += kind === K.ENUM ? 2 : 3) if (u32[o] > maxStr) maxStr = u32[o];
@@ -199,11 +198,6 @@ export class BtfTable {
         kind === K.TYPEDEF ||
         kind === K.FWD
       ) {
-        if (nDecls === decls.length) {
-          const d2 = new Int32Array(nDecls * 2);
-          d2.set(decls);
-          decls = d2;
-        }
         decls[nDecls++] = n;
       }
       n++;

@@ -33,7 +33,8 @@ export function formatCBytes(btf: Btf | BtfTable, opts: FormatCOptions = {}): Ui
 
 function formatCWriter(btf: Btf | BtfTable, opts: FormatCOptions): ByteWriter {
   const table = btf instanceof BtfTable ? btf : BtfTable.fromBtf(btf);
-  const w = new ByteWriter(1 << 20);
+  // The header is about half the size of the BTF: start big enough never to grow.
+  const w = new ByteWriter(Math.max(1 << 16, table.u32.length * 4 + table.strBytes.length));
   new CEmitter(table, w).run(opts.guard ?? '__VMLINUX_H__', opts.preserveAccessIndex ?? true);
   return w;
 }
@@ -62,7 +63,8 @@ class CEmitter extends CRenderer {
     }
     const deferred: number[] = [];
     const { kinds, u32, start, decls } = this.t;
-    for (const id of decls) {
+    for (let i = 0; i < decls.length; i++) {
+      const id = decls[i];
       switch (kinds[id]) {
         case K.STRUCT:
         case K.UNION:
@@ -83,7 +85,7 @@ class CEmitter extends CRenderer {
       }
     }
     // The others still carry useful constants.
-    for (const id of deferred) this.defineEnum(id);
+    for (let i = 0; i < deferred.length; i++) this.defineEnum(deferred[i]);
     if (pai) w.s('#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#endif\n\n');
     w.s(`#endif /* ${guard} */\n`);
   }

@@ -44,7 +44,8 @@ export function formatRawBytes(btf: Btf | BtfTable): Uint8Array {
 
 function rawWriter(btf: Btf | BtfTable): ByteWriter {
   const t = btf instanceof BtfTable ? btf : BtfTable.fromBtf(btf);
-  const w = new ByteWriter(1 << 20);
+  // The listing is about twice the size of the BTF.
+  const w = new ByteWriter(Math.max(1 << 16, 2 * (t.u32.length * 4 + t.strBytes.length)));
   const { u32, start, kinds, strBytes } = t;
   /** Writes `'name'`, or `'(anon)'` for an empty name. */
   const quoted = (off: number): void => {

@@ -8,6 +8,7 @@
 import type { Command } from 'commander';
 import { readFileSync, writeSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { FormatError, MissingDependencyError, UsageError } from '../../errors/index.js';
 import { ElfFile } from '../../elf/reader.js';
 import { VMLINUX_BTF_PATH } from '../../btf/btf.js';
@@ -92,6 +93,9 @@ function dump(words: string[], opts: DumpOptions): void {
   if (args.length !== 1) throw new UsageError('expected one BTF file: btf dump <file> [--format c|raw]');
   format ??= 'raw';
   if (format !== 'c' && format !== 'raw') throw new UsageError(`unknown format '${format}' (c or raw)`);
+  // The dump runs once per process, cold: V8's default inlining makes its optimizing compiles cost about
+  // as much CPU as the dump itself; shallower inlining halves that and runs no slower.
+  setFlagsFromString('--max-inlined-bytecode-size-cumulative=100');
   const table = loadBtfTable(args[0], opts.base);
   writeStdout(format === 'c' ? formatCBytes(table) : formatRawBytes(table));
 }
