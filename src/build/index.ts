@@ -5,7 +5,9 @@
  *
  * Steps, with what runs at the same time:
  * 1. vmlinux.h from the cache (hash of the kernel BTF), generated on first use;
- * 2. the compile starts, and beside it the AST dump (with the precompiled vmlinux.h);
+ * 2. the compile starts, and beside it the AST dump. Both use the precompiled vmlinux.h (vmlinux.ts)
+ *    when it exists; the compile only when that provably changes nothing (canCompileWithPch), and
+ *    a failed compile is redone without it so diagnostics are exactly clang's;
  * 3. from the AST: doc comments, header structs, and the types sent to ring buffers and perf event
  *    arrays. Sent types get a BPFKIT_MAP_EVENT-style marker (bpfkit.h) through a forced include so
  *    they are in the object's BTF; when markers are needed the first compile is stopped and rerun
@@ -13,7 +15,7 @@
  * 4. the object is parsed (ObjectSpec) and the metadata assembled and checked (metadata.ts);
  * 5. object and package are written atomically.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { BpfkitError, FormatError } from '../errors/index.js';
@@ -22,7 +24,7 @@ import { encodePackage, PACKAGE_SUFFIX } from '../package/format.js';
 import { MARKER_PREFIX, MARKER_SECTION, nameFromPath } from '../package/meta.js';
 import type { PackageMeta } from '../package/types.js';
 import { BPFKIT_INCLUDE_DIR, baseFlags, findClang, includeFlags, runClang, type Clang, type ClangResult } from './clang.js';
-import { ensurePch, ensureVmlinuxHeader, writeAtomic, type VmlinuxHeader } from './vmlinux.js';
+import { ensurePch, ensureVmlinuxHeader, isFile, pchPath, writeAtomic, type VmlinuxHeader } from './vmlinux.js';
 import { dumpAst, recordOf } from './ast.js';
 import { collectDocs, type SourceDocs } from './docs.js';
 import { findEventUses, type EventUse } from './exports.js';
@@ -98,8 +100,14 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
   const timer = setTimeout(() => progress(`compiling ${source}`), 1000);
   try {
     const compileFlags = opts.color ? [...flags, '-fcolor-diagnostics'] : flags;
-    const compile = (extra: string[], out: string): Compile => startCompile(clang, [...compileFlags, ...extra], source, out);
-    let c = compile([], join(work, 'a.o'));
+    const pch = vm ? pchPath(clang, vm) : undefined;
+    const withPch = !!pch && isFile(pch) && !env.BPFKIT_NO_PCH && canCompileWithPch(source, opts.cflags);
+    const compile = (extra: string[], out: string, usePch: boolean): Compile =>
+      startCompile(clang, [...(usePch && pch ? ['-include-pch', pch] : []), ...compileFlags, ...extra], source, out, {
+        extra,
+        usePch,
+      });
+    let c = compile([], join(work, 'a.o'), withPch);
     const ast = await astWhenReady(clang, vm, source, flags);
     if (!ast) {
       const r = await c.done;
@@ -116,9 +124,14 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
       await c.done.catch(() => undefined);
       const inc = join(work, 'bpfkit-events.h');
       writeFileSync(inc, markers);
-      c = compile(['-include', inc], join(work, 'b.o'));
+      c = compile(['-include', inc], join(work, 'b.o'), withPch);
     }
-    const r = await c.done;
+    let r = await c.done;
+    if (r.code !== 0 && c.usePch) {
+      // The diagnostics users see come from a compile exactly like a plain clang run.
+      c = compile(c.extra, join(work, 'c.o'), false);
+      r = await c.done;
+    }
     if (r.code !== 0) throw compileError(source, r, vm);
 
     const object = new Uint8Array(readFileSync(c.out));
@@ -162,11 +175,40 @@ interface Compile {
   out: string;
   done: Promise<ClangResult>;
   abort(): void;
+  extra: string[];
+  usePch: boolean;
 }
 
-function startCompile(clang: Clang, flags: string[], source: string, out: string): Compile {
+function startCompile(
+  clang: Clang,
+  flags: string[],
+  source: string,
+  out: string,
+  how: { extra: string[]; usePch: boolean },
+): Compile {
   const ac = new AbortController();
-  return { out, done: runClang(clang, [...flags, '-c', source, '-o', out], { signal: ac.signal }), abort: () => ac.abort() };
+  const done = runClang(clang, [...flags, '-c', source, '-o', out], { signal: ac.signal });
+  return { out, done, abort: () => ac.abort(), ...how };
+}
+
+/**
+ * Whether compiling with the precompiled vmlinux.h gives the same object as without: the PCH acts
+ * as a prefix of the translation unit, so it is used only when the source's first line of code is
+ * `#include "vmlinux.h"` (or <vmlinux.h>), that include finds our header (no vmlinux.h beside the
+ * source), and no extra flags could change how the header reads (-D BPF_NO_PRESERVE_ACCESS_INDEX,
+ * -I …). Comments before the include are fine.
+ */
+export function canCompileWithPch(source: string, cflags: string[] | undefined): boolean {
+  if (cflags?.length) return false;
+  if (existsSync(join(dirname(source), 'vmlinux.h'))) return false;
+  let text: string;
+  try {
+    text = readFileSync(source, 'utf8');
+  } catch {
+    return false;
+  }
+  const code = text.replace(/^(\s+|\/\/[^\n]*|\/\*[\s\S]*?\*\/)*/, '');
+  return /^#[ \t]*include[ \t]*(<vmlinux\.h>|"vmlinux\.h")/.test(code);
 }
 
 async function astWhenReady(clang: Clang, vm: VmlinuxHeader | undefined, source: string, flags: string[]) {

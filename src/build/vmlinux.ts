@@ -3,17 +3,19 @@
  *
  * The header is produced by our own BTF-to-C dumper (formatC, src/btf/format-c.ts) from the running
  * kernel's BTF (/sys/kernel/btf/vmlinux, or $BPFKIT_BTF / --btf) and stored under
- * `$XDG_CACHE_HOME/bpfkit/vmlinux/<sha256 of the BTF>-<bpfkit version>/vmlinux.h` (~/.cache when
- * XDG_CACHE_HOME is unset). Hashing 5 MB of BTF takes a few milliseconds, so the key is the content
- * itself: a new kernel always gets a new header, and a cached build never parses the BTF.
+ * `$XDG_CACHE_HOME/bpfkit/vmlinux/<sha256 of the BTF>-<bpfkit version>-<n>/vmlinux.h` (~/.cache when
+ * XDG_CACHE_HOME is unset). The key is the content itself, so a new kernel always gets a new header;
+ * a small `stat-<key>` file remembers the hash for the BTF file's device/inode/size/mtime, so a
+ * cached build neither reads nor parses the BTF.
  *
  * Beside it, a clang precompiled header (`vmlinux.h.<clang+flags key>.pch`) makes the doc-comment AST
  * dump cheap: `-ast-dump` does not print declarations that come from a PCH, so the dump holds the
- * program's own declarations (~1 MB) instead of all of vmlinux.h (~180 MB, 2 s). It is only used for
- * the AST; the object is always compiled from the plain header.
+ * program's own declarations (~1 MB) instead of all of vmlinux.h (~180 MB, 2 s). The compile uses it
+ * too when that cannot change the result (see canCompileWithPch in index.ts): parsing 130,000 lines
+ * of vmlinux.h is most of a BPF compile, and the object comes out byte-identical.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { VMLINUX_BTF_PATH, type Btf } from '../btf/btf.js';
@@ -57,20 +59,44 @@ export async function ensureVmlinuxHeader(opts: {
 }): Promise<VmlinuxHeader | undefined> {
   const env = opts.env ?? process.env;
   const btfPath = opts.btfPath ?? env.BPFKIT_BTF ?? VMLINUX_BTF_PATH;
+  const root = join(cacheDir(env), 'vmlinux');
+  const where = (sha: string): { dir: string; header: string } => {
+    const dir = join(root, `${sha.slice(0, 32)}-${opts.version}-${HEADER_GENERATION}`);
+    return { dir, header: join(dir, 'vmlinux.h') };
+  };
+  let st: Stats;
+  try {
+    st = statSync(btfPath);
+  } catch (e) {
+    throw unreadable(btfPath, e);
+  }
+  // Fast path: the BTF file's identity (device, inode, size, mtime) was seen before, so its hash is
+  // known without reading 5 MB. /sys/kernel/btf/vmlinux gets a new mtime at every boot.
+  const statKey = createHash('sha256')
+    .update(`${btfPath}\0${st.dev}\0${st.ino}\0${st.size}\0${st.mtimeMs}`)
+    .digest('hex')
+    .slice(0, 32);
+  const pointer = join(root, `stat-${statKey}`);
+  const known = readText(pointer);
+  if (known && /^[0-9a-f]{64}$/.test(known) && isFile(where(known).header))
+    return { ...where(known), btfSha256: known, generated: false };
+
   let raw: Buffer;
   try {
     raw = readFileSync(btfPath);
   } catch (e) {
-    throw new MissingDependencyError(
-      btfPath === VMLINUX_BTF_PATH
-        ? `${VMLINUX_BTF_PATH} is missing, so vmlinux.h cannot be generated: this kernel was built without CONFIG_DEBUG_INFO_BTF; pass --btf <file> with this kernel's BTF`
-        : `cannot read BTF file ${btfPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-    );
+    throw unreadable(btfPath, e);
   }
   const sha = createHash('sha256').update(raw).digest('hex');
-  const dir = join(cacheDir(env), 'vmlinux', `${sha.slice(0, 32)}-${opts.version}-${HEADER_GENERATION}`);
-  const header = join(dir, 'vmlinux.h');
-  if (isFile(header)) return { dir, header, btfSha256: sha, generated: false };
+  const { dir, header } = where(sha);
+  const remember = (): void => {
+    mkdirSync(root, { recursive: true });
+    writeAtomic(pointer, sha);
+  };
+  if (isFile(header)) {
+    remember();
+    return { dir, header, btfSha256: sha, generated: false };
+  }
 
   const formatC = await loadFormatC();
   if (!formatC) return undefined;
@@ -79,7 +105,24 @@ export async function ensureVmlinuxHeader(opts: {
   const text = formatC(new Btf(raw));
   mkdirSync(dir, { recursive: true });
   writeAtomic(header, text);
+  remember();
   return { dir, header, btfSha256: sha, generated: true };
+}
+
+function unreadable(btfPath: string, e: unknown): MissingDependencyError {
+  return new MissingDependencyError(
+    btfPath === VMLINUX_BTF_PATH
+      ? `${VMLINUX_BTF_PATH} is missing, so vmlinux.h cannot be generated: this kernel was built without CONFIG_DEBUG_INFO_BTF; pass --btf <file> with this kernel's BTF`
+      : `cannot read BTF file ${btfPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+  );
+}
+
+function readText(p: string): string | undefined {
+  try {
+    return readFileSync(p, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
 }
 
 async function loadFormatC(): Promise<FormatC | undefined> {
@@ -102,11 +145,7 @@ async function loadFormatC(): Promise<FormatC | undefined> {
  */
 export async function ensurePch(clang: Clang, vm: VmlinuxHeader): Promise<string | undefined> {
   const flags = baseFlags();
-  const key = createHash('sha256')
-    .update(`${clang.identity}\0${flags.join('\0')}`)
-    .digest('hex')
-    .slice(0, 16);
-  const pch = join(vm.dir, `vmlinux.h.${key}.pch`);
+  const pch = pchPath(clang, vm);
   if (isFile(pch)) return pch;
   const tmp = `${pch}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   const r = await runClang(clang, [...flags, '-x', 'c-header', vm.header, '-o', tmp]);
@@ -118,7 +157,17 @@ export async function ensurePch(clang: Clang, vm: VmlinuxHeader): Promise<string
   return pch;
 }
 
-function isFile(p: string): boolean {
+/** Where the precompiled vmlinux.h for `clang` lives (it may not exist yet). */
+export function pchPath(clang: Clang, vm: VmlinuxHeader): string {
+  const key = createHash('sha256')
+    .update(`${clang.identity}\0${baseFlags().join('\0')}`)
+    .digest('hex')
+    .slice(0, 16);
+  return join(vm.dir, `vmlinux.h.${key}.pch`);
+}
+
+/** Whether `p` is an existing regular file. */
+export function isFile(p: string): boolean {
   try {
     return statSync(p).isFile();
   } catch {

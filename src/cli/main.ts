@@ -5,13 +5,23 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { BpfkitError } from '../errors/index.js';
-import { register as registerRun } from './commands/run.js';
-import { register as registerBuild } from './commands/build.js';
-import { register as registerBtf } from './commands/btf.js';
-import { register as registerProg } from './commands/prog.js';
-import { register as registerMap } from './commands/map.js';
-import { register as registerInspect } from './commands/inspect.js';
-import { register as registerProbes } from './commands/probes.js';
+
+type CommandModule = { register(program: Command): void };
+
+/**
+ * The subcommand modules, by the command each registers. They are imported on demand: a command
+ * line naming one of them loads only that one (each pulls in its own dependencies, e.g. koffi,
+ * and `bpfkit build` must start fast); help and anything else load them all.
+ */
+const COMMANDS: [string, () => Promise<CommandModule>][] = [
+  ['run', () => import('./commands/run.js')],
+  ['build', () => import('./commands/build.js')],
+  ['btf', () => import('./commands/btf.js')],
+  ['prog', () => import('./commands/prog.js')],
+  ['map', () => import('./commands/map.js')],
+  ['inspect', () => import('./commands/inspect.js')],
+  ['probes', () => import('./commands/probes.js')],
+];
 
 /** Package version, read from package.json. */
 export function version(): string {
@@ -21,24 +31,38 @@ export function version(): string {
   return pkg.version;
 }
 
-/** Builds the commander program with every subcommand registered. */
-export function buildProgram(): Command {
+const loaded = new Map<string, CommandModule>();
+
+/** Imports the subcommand modules (only `only` when given) that are not loaded yet. */
+export async function loadCommands(only?: string): Promise<void> {
+  const wanted = COMMANDS.filter(([name]) => (!only || name === only) && !loaded.has(name));
+  const mods = await Promise.all(wanted.map(([, load]) => load()));
+  wanted.forEach(([name], i) => loaded.set(name, mods[i]));
+}
+
+/** The subcommand `argv` names, if it names one of COMMANDS. */
+function commandOf(argv: string[]): string | undefined {
+  return COMMANDS.some(([name]) => name === argv[0]) ? argv[0] : undefined;
+}
+
+// Load at import time what this process's command line needs (all of them when this module is
+// imported by something other than the CLI, e.g. tests), so main() itself rarely has to wait.
+await loadCommands(commandOf(process.argv.slice(2)));
+
+/**
+ * Builds the commander program with the loaded subcommands registered (see loadCommands), or only
+ * `only` when given.
+ */
+export function buildProgram(only?: string): Command {
   const program = new Command('bpfkit')
     .description('Write, build, run and inspect eBPF tracing programs')
     .version(version(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  for (const reg of [
-    registerRun,
-    registerBuild,
-    registerBtf,
-    registerProg,
-    registerMap,
-    registerInspect,
-    registerProbes,
-  ]) {
-    reg(program);
+  for (const [name] of COMMANDS) {
+    const mod = loaded.get(name);
+    if (mod && (!only || name === only)) mod.register(program);
   }
   // Subcommands inherit exit override so commander never calls process.exit behind our back.
   for (const c of program.commands) c.exitOverride();
@@ -67,7 +91,10 @@ export function reportError(e: unknown): number {
 /** Entry point: parses argv and runs the chosen command. */
 export async function main(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    const only = commandOf(argv);
+    // Only await when something is missing, so later calls run exactly as a synchronous setup would.
+    if (only ? !loaded.has(only) : loaded.size < COMMANDS.length) await loadCommands(only);
+    await buildProgram(only).parseAsync(argv, { from: 'user' });
     return 0;
   } catch (e) {
     return reportError(e);

@@ -3,10 +3,10 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build, bpfkitVersion, type BuildResult } from '../../src/build/index.js';
+import { build, bpfkitVersion, canCompileWithPch, type BuildResult } from '../../src/build/index.js';
 import { baseFlags, findClang, includeFlags } from '../../src/build/clang.js';
 import { ensureVmlinuxHeader } from '../../src/build/vmlinux.js';
 import { MissingDependencyError } from '../../src/errors/index.js';
@@ -138,3 +138,16 @@ function plainCompile(file: string): Uint8Array {
   return new Uint8Array(readFileSync(out));
 }
 
+
+test('the precompiled vmlinux.h is used for the compile only when it cannot change the object', () => {
+  const src = join(dir, 'header.bpf.c');
+  assert.equal(canCompileWithPch(src, []), true);
+  assert.equal(canCompileWithPch(src, ['-DBPF_NO_PRESERVE_ACCESS_INDEX']), false);
+  const other = join(dir, 'defines-first.bpf.c');
+  writeFileSync(other, '/* x */\n#define BPF_NO_PRESERVE_ACCESS_INDEX\n#include "vmlinux.h"\n');
+  assert.equal(canCompileWithPch(other, []), false);
+  const mine = mkdtempSync(join(tmpdir(), 'bpfkit-own-vmlinux-'));
+  writeFileSync(join(mine, 'vmlinux.h'), '');
+  writeFileSync(join(mine, 'x.bpf.c'), '#include "vmlinux.h"\n');
+  assert.equal(canCompileWithPch(join(mine, 'x.bpf.c'), []), false);
+});

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 
 interface BuildCliOptions {
   output?: string;
-  cflags: string[];
+  cflags?: string[];
   btf?: string;
   json?: boolean;
 }
@@ -24,8 +24,7 @@ export function register(program: Command): void {
     .option(
       '--cflags <flags>',
       'extra clang flags, split on spaces (repeatable): --cflags "-DDEBUG -I../include"',
-      (v: string, prev: string[]) => [...prev, ...v.split(/\s+/).filter(Boolean)],
-      [] as string[],
+      (v: string, prev: string[] = []) => [...prev, ...v.split(/\s+/).filter(Boolean)],
     )
     .option(
       '--btf <file>',

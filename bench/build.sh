@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# bench/build.sh: wall time of `bpfkit build` against a plain clang compile of the same file, in the
+# same run, once vmlinux.h is cached. Prints medians, minimums and the ratio (target: overhead < 30%).
+#
+# bpfkit runs as shipped: the TypeScript is compiled to JavaScript first (tsc, into a temp dir), so
+# the figure includes Node's startup and module loading but not tsx's on-the-fly transpiling.
+# Two bpfkit figures are printed: the default build (which compiles against the cached precompiled
+# vmlinux.h when that cannot change the object; the object is byte-identical to clang's) and
+# BPFKIT_NO_PCH=1 (parses vmlinux.h like plain clang does: the cost of bpfkit's own work).
+# The machine should be otherwise idle: on 2 CPUs, other load slows bpfkit (node + clang + the AST
+# dump beside the compile) more than a single clang.
+# Usage: bench/build.sh [source.bpf.c [header.h|-]] [runs]   (default: examples/opensnoop, 11 runs)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SRC=${1:-$ROOT/examples/opensnoop/opensnoop.bpf.c}
+HDR=${2-$ROOT/examples/opensnoop/opensnoop.h}
+RUNS=${3:-11}
+[ "$HDR" = "-" ] && HDR=
+
+T=$(mktemp -d /tmp/bpfkit-bench-build.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+export XDG_CACHE_HOME=$T/cache
+
+# Compile bpfkit to JS (type errors elsewhere in the tree must not stop the bench).
+(cd "$ROOT" && npx --no-install tsc -p tsconfig.json --outDir "$T/dist" --noCheck --sourceMap false --declaration false)
+cp "$ROOT/package.json" "$T/package.json"
+ln -s "$ROOT/bpf" "$T/bpf"
+ln -s "$ROOT/node_modules" "$T/node_modules"
+BPFKIT=(node "$T/dist/cli/bin.js" build "$SRC" ${HDR:+"$HDR"} -o "$T/out")
+
+echo "warming the cache (vmlinux.h, precompiled header)…" >&2
+"${BPFKIT[@]}" >/dev/null
+"${BPFKIT[@]}" >/dev/null
+VMDIR=$(ls -d "$XDG_CACHE_HOME"/bpfkit/vmlinux/*/ | head -1)
+MULTI=()
+[ -d /usr/include/x86_64-linux-gnu ] && MULTI=(-idirafter /usr/include/x86_64-linux-gnu)
+CLANG=(clang -g -O2 -target bpf -D__TARGET_ARCH_x86 -I "$VMDIR" -I "$ROOT/bpf/include" "${MULTI[@]}" -c "$SRC" -o "$T/plain.o")
+
+ms() { echo $((($(date +%s%N) - $1) / 1000000)); }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+minimum() { sort -n | head -1; }
+
+plain=() kit=() nopch=()
+for ((i = 0; i < RUNS; i++)); do
+  # Interleave the three so that machine noise hits them alike.
+  t=$(date +%s%N); "${CLANG[@]}"; plain+=("$(ms "$t")")
+  t=$(date +%s%N); "${BPFKIT[@]}" >/dev/null; kit+=("$(ms "$t")")
+  t=$(date +%s%N); BPFKIT_NO_PCH=1 "${BPFKIT[@]}" >/dev/null; nopch+=("$(ms "$t")")
+done
+cmp -s "$T/plain.o" "$T/out/$(basename "${SRC%%.*}").bpf.o" && same=yes || same=no
+
+report() { # label, base median, base min, runs...
+  local label=$1 pm=$2 pmin=$3
+  shift 3
+  local m n
+  m=$(printf '%s\n' "$@" | median)
+  n=$(printf '%s\n' "$@" | minimum)
+  awk -v l="$label" -v m="$m" -v n="$n" -v pm="$pm" -v pn="$pmin" -v r="$*" 'BEGIN {
+    printf "%-26s median %5d ms, min %5d ms   ratio %.2f (%+.0f%%), min ratio %.2f   [%s]\n", l, m, n, m / pm, (m / pm - 1) * 100, n / pn, r }'
+}
+P=$(printf '%s\n' "${plain[@]}" | median)
+Pmin=$(printf '%s\n' "${plain[@]}" | minimum)
+echo "source:       $SRC${HDR:+ + $(basename "$HDR")}, $RUNS runs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+report "clang" "$P" "$Pmin" "${plain[@]}"
+report "bpfkit build" "$P" "$Pmin" "${kit[@]}"
+report "bpfkit build (no PCH)" "$P" "$Pmin" "${nopch[@]}"
+echo "object identical to plain clang's: $same (target: overhead < +30%)"
