@@ -5,9 +5,10 @@
  *
  * usage: consumer.ts VARIANT BPF_OBJECT PRODUCER N [WAKEUP_EVERY]
  *   raw             onRawRecord, reads the sequence number (the C consumer's work)
- *   decoded         onRecord + a generated decoder building {ts, seq, pid, tid}, u64 as number
- *   decoded-bigint  the same with u64 fields as bigint
- *   iterator        for await over records(decoder) (u64 as number)
+ *   decoded         onRecord + a generated (bytes) => {ts, seq, pid, tid} decoder, u64 as number
+ *   decoded-at      onRawRecord + the generated positional decoder (decodeAt(view, offset)), u64 as number
+ *   decoded-bigint  the positional decoder with u64 fields as bigint
+ *   iterator        for await over records(positional decoder), u64 as number
  */
 import { spawn } from 'node:child_process';
 import { BpfMap } from '../../src/maps/map.js';
@@ -22,31 +23,39 @@ interface Event {
   tid: number;
 }
 
+type Generated = { bytes: (b: Uint8Array) => Event; decodeAt: (v: DataView, o: number) => Event };
+
 /**
- * A decoder the way a BTF-driven generator would emit it: straight-line DataView reads at fixed
- * offsets, one object literal, the DataView cached per underlying buffer (the ring mapping).
+ * Decoders the way a BTF-driven generator would emit them: straight-line DataView reads at fixed
+ * offsets into one object literal. The bytes form caches its DataView per underlying buffer (the
+ * ring mapping); the positional form reads the reader's DataView in place.
  */
-function generateDecoder(u64: 'number' | 'bigint'): (bytes: Uint8Array) => Event {
+function generateDecoders(u64: 'number' | 'bigint'): Generated {
   const read64 =
     u64 === 'bigint'
       ? (o: number) => `v.getBigUint64(o + ${o}, true)`
       : (o: number) => `v.getUint32(o + ${o}, true) + v.getUint32(o + ${o + 4}, true) * 4294967296`;
+  const literal = `{ ts: ${read64(0)}, seq: ${read64(8)}, pid: v.getUint32(o + 16, true), tid: v.getUint32(o + 20, true) }`;
   const body = `
-    return function decodeEvent(b) {
+    const decodeAt = function decodeEventAt(v, o) { return ${literal}; };
+    const bytes = function decodeEvent(b) {
       let v = cache.view;
       if (cache.buffer !== b.buffer) { cache.buffer = b.buffer; v = cache.view = new DataView(b.buffer); }
       const o = b.byteOffset;
-      return { ts: ${read64(0)}, seq: ${read64(8)}, pid: v.getUint32(o + 16, true), tid: v.getUint32(o + 20, true) };
-    };`;
-  return new Function('cache', body)({ buffer: null, view: null }) as (bytes: Uint8Array) => Event;
+      return ${literal};
+    };
+    return { bytes, decodeAt };`;
+  return new Function('cache', body)({ buffer: null, view: null }) as Generated;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
   const [variant, objPath, producer, n, wakeupEvery = '0'] = process.argv.slice(2);
-  if (!['raw', 'decoded', 'decoded-bigint', 'iterator'].includes(variant) || !n) {
-    throw new Error('usage: consumer.ts raw|decoded|decoded-bigint|iterator BPF_OBJECT PRODUCER N');
+  if (!['raw', 'decoded', 'decoded-at', 'decoded-bigint', 'iterator'].includes(variant) || !n) {
+    throw new Error(
+      'usage: consumer.ts raw|decoded|decoded-at|decoded-bigint|iterator BPF_OBJECT PRODUCER N [K]',
+    );
   }
   const child = spawn(producer, [n], { stdio: ['pipe', 'ignore', 'inherit'] });
   const exited = new Promise<void>((resolve, reject) => {
@@ -76,19 +85,28 @@ async function main(): Promise<void> {
       count++;
     });
   } else if (variant === 'iterator') {
-    const decode = generateDecoder('number');
+    const { decodeAt } = generateDecoders('number');
     void (async () => {
-      for await (const e of reader.records(decode)) {
+      for await (const e of reader.records({ decodeAt })) {
         if ((e.seq as number) <= lastSeq) orderErrors++;
         lastSeq = e.seq as number;
         pidSum += e.pid;
         count++;
       }
     })();
-  } else {
-    const decode = generateDecoder(variant === 'decoded' ? 'number' : 'bigint');
+  } else if (variant === 'decoded') {
+    const decode = generateDecoders('number').bytes;
     reader.onRecord((bytes) => {
       const e = decode(bytes);
+      if ((e.seq as number) <= lastSeq) orderErrors++;
+      lastSeq = e.seq as number;
+      pidSum += e.pid;
+      count++;
+    });
+  } else {
+    const { decodeAt } = generateDecoders(variant === 'decoded-at' ? 'number' : 'bigint');
+    reader.onRawRecord((_mem, view, offset) => {
+      const e = decodeAt(view, offset);
       const seq = Number(e.seq);
       if (seq <= lastSeq) orderErrors++;
       lastSeq = seq;

@@ -8,7 +8,7 @@
  * caught up) and sampled (--wakeup-every K: every Kth event forces a wake-up, the rest are submitted
  * with BPF_RB_NO_WAKEUP), which isolates the per-event consumption cost from wake-up costs.
  *
- * usage: run.ts [--events N] [--runs R] [--variants c,raw,decoded,decoded-bigint,iterator]
+ * usage: run.ts [--events N] [--runs R] [--variants c,raw,decoded,decoded-at,decoded-bigint,iterator]
  *               [--wakeup-every 0,64] [--json]
  */
 import { execFileSync } from 'node:child_process';
@@ -104,7 +104,7 @@ function printTable(rows: Row[], n: number, runs: number): void {
 function main(): void {
   const n = Number(arg('events', '2000000'));
   const runs = Number(arg('runs', '3'));
-  const variants = arg('variants', 'c,raw,decoded,decoded-bigint,iterator').split(',');
+  const variants = arg('variants', 'c,raw,decoded,decoded-at,decoded-bigint,iterator').split(',');
   const modes = arg('wakeup-every', '0,64').split(',').map(Number);
   const dir = mkdtempSync(join(tmpdir(), 'bpfkit-bench-ringbuf-'));
   try {

@@ -35,6 +35,15 @@ export type LostHandler = (cpu: number, count: number) => void;
 /** Turns the bytes of one record into a value (the bytes are only valid during the call). */
 export type Decoder<T> = (bytes: Uint8Array) => T;
 
+/**
+ * A decoder that reads the record in place: bytes [offset, offset + length) of `view`. It spares the
+ * per-record Uint8Array a Decoder needs (about 100 ns a record in V8), so generated decoders should
+ * offer this form. Same validity rule: only during the call.
+ */
+export interface PositionalDecoder<T> {
+  decodeAt(view: DataView, offset: number, length: number): T;
+}
+
 /** Counters a reader keeps; the object is live (read it whenever). */
 export interface ReaderStats {
   /** Records delivered to the consumer. */
@@ -116,8 +125,12 @@ export abstract class EventReader implements AsyncIterable<Uint8Array> {
    * Async iterator over decoded records (replaces any previous consumer). Decoding happens while the
    * bytes are valid; values are queued up to highWaterMark. Leaving a for-await loop early closes the
    * reader, like a Node stream. A decoder exception rejects the pending next() and closes the reader.
+   * `decode` is a function of the record's bytes or a PositionalDecoder (faster: no view per record).
    */
-  records<T>(decode: Decoder<T>, options: IteratorOptions = {}): AsyncIterableIterator<T> {
+  records<T>(
+    decode: Decoder<T> | PositionalDecoder<T>,
+    options: IteratorOptions = {},
+  ): AsyncIterableIterator<T> {
     const hwm = Math.max(1, options.highWaterMark ?? 8192);
     let queue: T[] = [];
     let head = 0;
@@ -133,15 +146,7 @@ export abstract class EventReader implements AsyncIterable<Uint8Array> {
         else w.resolve({ value: undefined, done: true });
       }
     };
-    this.onRecord((bytes) => {
-      let value: T;
-      try {
-        value = decode(bytes);
-      } catch (error) {
-        failure = { error };
-        void this.close();
-        return;
-      }
+    const deliver = (value: T): void => {
       if (waiter) {
         const w = waiter;
         waiter = null;
@@ -150,7 +155,32 @@ export abstract class EventReader implements AsyncIterable<Uint8Array> {
       }
       queue.push(value);
       if (queue.length - head >= hwm) this.setPressure(true);
-    });
+    };
+    const fail = (error: unknown): void => {
+      failure = { error };
+      void this.close();
+    };
+    if (typeof decode === 'function') {
+      this.setSink((mem, _view, offset, length) => {
+        let value: T;
+        try {
+          value = decode(mem.subarray(offset, offset + length));
+        } catch (error) {
+          return fail(error);
+        }
+        deliver(value);
+      });
+    } else {
+      this.setSink((_mem, view, offset, length) => {
+        let value: T;
+        try {
+          value = decode.decodeAt(view, offset, length);
+        } catch (error) {
+          return fail(error);
+        }
+        deliver(value);
+      });
+    }
     this.endIterator = end;
     const iterator: AsyncIterableIterator<T> = {
       next: (): Promise<IteratorResult<T>> => {
