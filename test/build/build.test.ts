@@ -3,8 +3,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, bpfkitVersion, canCompileWithPch, type BuildResult } from '../../src/build/index.js';
 import { baseFlags, findClang, includeFlags } from '../../src/build/clang.js';
@@ -109,7 +108,8 @@ test('CLI: compile errors pass clang diagnostics through (file:line) and exit 1'
 
 test('CLI: clang missing says how to install it and exits 1', () => {
   assert.throws(() => findClang({ PATH: '/nonexistent' }), MissingDependencyError);
-  const bin = mkdtempSync(join(tmpdir(), 'bpfkit-noclang-'));
+  const bin = join(dir, 'noclang-bin');
+  mkdirSync(bin);
   symlinkSync(process.execPath, join(bin, 'node'));
   const r = cli(['build', join(dir, 'opensnoop.bpf.c')], { env: testEnv({ PATH: bin }) });
   assert.equal(r.status, 1);
@@ -146,7 +146,8 @@ test('the precompiled vmlinux.h is used for the compile only when it cannot chan
   const other = join(dir, 'defines-first.bpf.c');
   writeFileSync(other, '/* x */\n#define BPF_NO_PRESERVE_ACCESS_INDEX\n#include "vmlinux.h"\n');
   assert.equal(canCompileWithPch(other, []), false);
-  const mine = mkdtempSync(join(tmpdir(), 'bpfkit-own-vmlinux-'));
+  const mine = join(dir, 'own-vmlinux');
+  mkdirSync(mine);
   writeFileSync(join(mine, 'vmlinux.h'), '');
   writeFileSync(join(mine, 'x.bpf.c'), '#include "vmlinux.h"\n');
   assert.equal(canCompileWithPch(join(mine, 'x.bpf.c'), []), false);

@@ -2,7 +2,7 @@
  * Shared setup of the build and package tests: a scratch copy of test/fixtures/build, a cache dir for
  * the generated vmlinux.h that survives between runs (keyed by the kernel BTF anyway), and the CLI.
  */
-import { cpSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,7 @@ export function testEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
  */
 export function scratch(): string {
   const dir = mkdtempSync(join(tmpdir(), 'bpfkit-build-test-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   cpSync(FIXTURES, dir, { recursive: true });
   if (!existsSync(join(ROOT, 'src/btf/format-c.ts'))) {
     writeFileSync(

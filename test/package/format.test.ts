@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -43,6 +43,7 @@ test('the object comes out with standard tools (jq-free: base64 -d | gunzip)', (
   const json = JSON.parse(encodePackage(object, meta)) as { object: string };
   writeFileSync(join(dir, 'obj.b64'), json.object);
   const out = execSync(`base64 -d ${join(dir, 'obj.b64')} | gunzip`);
+  rmSync(dir, { recursive: true, force: true });
   assert.deepEqual(new Uint8Array(out), object);
 });
 

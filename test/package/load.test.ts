@@ -3,9 +3,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { build, type BuildResult } from '../../src/build/index.js';
@@ -43,7 +42,8 @@ test('build → load gives the same object bytes and meta', async () => {
 });
 
 test('a copied package loads without the source, and without clang on PATH (nothing is spawned)', () => {
-  const away = mkdtempSync(join(tmpdir(), 'bpfkit-away-'));
+  const away = join(dir, 'elsewhere');
+  mkdirSync(away);
   copyFileSync(built.packagePath, join(away, 'copy.bpfkit.json'));
   const script = join(away, 'load.mts');
   writeFileSync(
