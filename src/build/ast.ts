@@ -66,7 +66,8 @@ export interface AstDump {
 /**
  * Dumps the AST of `source` with `flags` (the compile's flags, include path included). `pch` is the
  * precompiled vmlinux.h; when clang rejects it the dump is retried without. Returns undefined when
- * the source does not parse (the compile reports why). `cwd` resolves the relative paths clang prints.
+ * the source does not parse (the compile reports why). Relative paths clang prints are resolved
+ * against the current directory.
  */
 export async function dumpAst(
   clang: Clang,
