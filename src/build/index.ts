@@ -242,9 +242,11 @@ export function markerInclude(uses: EventUse[], docs: SourceDocs | undefined): s
   for (const u of uses) {
     if (!u.record) continue;
     const perMap = u.map ? `${MARKER_PREFIX}_${u.map}` : undefined;
+    // A type the source already marks is in BTF: no marker, so no second compile.
+    if (markedTypes.has(u.record.name)) continue;
     let varName: string;
     if (perMap && !existing.has(perMap) && !done.has(perMap)) varName = perMap;
-    else if (markedTypes.has(u.record.name) || done.has(`type:${u.record.name}`)) continue;
+    else if (done.has(`type:${u.record.name}`)) continue;
     else varName = `${MARKER_PREFIX}auto_${u.record.name}`;
     if (existing.has(varName) || done.has(varName)) continue;
     done.add(varName);

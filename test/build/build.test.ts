@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build, bpfkitVersion, canCompileWithPch, type BuildResult } from '../../src/build/index.js';
+import { build, bpfkitVersion, canCompileWithPch, markerInclude, type BuildResult } from '../../src/build/index.js';
 import { baseFlags, findClang, includeFlags } from '../../src/build/clang.js';
 import { ensureVmlinuxHeader } from '../../src/build/vmlinux.js';
 import { MissingDependencyError } from '../../src/errors/index.js';
@@ -151,4 +151,25 @@ test('the precompiled vmlinux.h is used for the compile only when it cannot chan
   writeFileSync(join(mine, 'vmlinux.h'), '');
   writeFileSync(join(mine, 'x.bpf.c'), '#include "vmlinux.h"\n');
   assert.equal(canCompileWithPch(join(mine, 'x.bpf.c'), []), false);
+});
+
+test('markers are added only for types the source does not mark already', () => {
+  const uses = [
+    { helper: 'bpf_ringbuf_reserve', map: 'rb', record: { tag: 'struct', name: 'event' }, function: 'f', file: 'x', line: 1 },
+    { helper: 'bpf_perf_event_output', map: 'pe', record: { tag: 'struct', name: 'other' }, function: 'f', file: 'x', line: 2 },
+  ];
+  const docs = {
+    vars: new Map(),
+    functions: new Map(),
+    records: [],
+    files: new Set<string>(),
+    varTypes: new Map([['__bpfkit_event_0', { qualType: 'struct event *' }]]),
+  };
+  assert.equal(
+    markerInclude(uses, docs),
+    '/* bpfkit build: keeps the types sent to user space in the object\'s BTF (see bpfkit.h) */\n' +
+      'struct other;\nstruct other *__bpfkit_event__pe __attribute__((section(".bpfkit.events"), used));\n',
+  );
+  docs.varTypes.set('__bpfkit_event_1', { qualType: 'struct other *' });
+  assert.equal(markerInclude(uses, docs), '');
 });
