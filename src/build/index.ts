@@ -111,7 +111,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     const ast = await astWhenReady(clang, vm, source, flags);
     if (!ast) {
       const r = await c.done;
-      if (r.code !== 0) throw compileError(source, r, vm);
+      if (r.code !== 0) throw compileError(source, r);
       warnings.push('clang could not dump the AST, so doc comments and event types were not read');
     }
     const docs = ast && collectDocs(ast, skipDirs(vm));
@@ -132,7 +132,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
       c = compile(c.extra, join(work, 'c.o'), false);
       r = await c.done;
     }
-    if (r.code !== 0) throw compileError(source, r, vm);
+    if (r.code !== 0) throw compileError(source, r);
 
     const object = new Uint8Array(readFileSync(c.out));
     let spec: ObjectSpec;
@@ -270,12 +270,8 @@ function headerStructs(header: string, docs: SourceDocs | undefined, source: str
   return recs;
 }
 
-function compileError(source: string, r: ClangResult, vm: VmlinuxHeader | undefined): CompileError {
-  const hint =
-    !vm && /'vmlinux\.h' file not found/.test(r.stderr)
-      ? 'this bpfkit cannot generate vmlinux.h: put one next to the source (bpftool btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h)'
-      : undefined;
-  return new CompileError(source, r.stderr, hint);
+function compileError(source: string, r: ClangResult): CompileError {
+  return new CompileError(source, r.stderr);
 }
 
 function mustBeFile(p: string): void {

@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { VMLINUX_BTF_PATH, type Btf } from '../btf/btf.js';
+import { VMLINUX_BTF_PATH } from '../btf/btf.js';
 import { MissingDependencyError } from '../errors/index.js';
 import { baseFlags, runClang, type Clang } from './clang.js';
 
@@ -43,20 +43,17 @@ export interface VmlinuxHeader {
   generated: boolean;
 }
 
-type FormatC = (btf: Btf) => string;
-
 /**
  * Returns the cached vmlinux.h for the kernel BTF at `btfPath` (default $BPFKIT_BTF, else
  * /sys/kernel/btf/vmlinux), generating it first when missing; `onGenerate` is called before the slow
- * path. Returns undefined when the BTF-to-C dumper is not part of this build, so a program that
- * brings its own vmlinux.h still compiles. Throws MissingDependencyError when the BTF is unreadable.
+ * path. Throws MissingDependencyError when the BTF is unreadable.
  */
 export async function ensureVmlinuxHeader(opts: {
   btfPath?: string;
   version: string;
   env?: NodeJS.ProcessEnv;
   onGenerate?: () => void;
-}): Promise<VmlinuxHeader | undefined> {
+}): Promise<VmlinuxHeader> {
   const env = opts.env ?? process.env;
   const btfPath = opts.btfPath ?? env.BPFKIT_BTF ?? VMLINUX_BTF_PATH;
   const root = join(cacheDir(env), 'vmlinux');
@@ -98,11 +95,13 @@ export async function ensureVmlinuxHeader(opts: {
     return { dir, header, btfSha256: sha, generated: false };
   }
 
-  const formatC = await loadFormatC();
-  if (!formatC) return undefined;
   opts.onGenerate?.();
-  const { Btf } = await import('../btf/btf.js');
-  const text = formatC(new Btf(raw));
+  // Imported here: only a cache miss pays for the dumper. The raw-table path skips the Btf object model.
+  const [{ formatCBytes }, { BtfTable }] = await Promise.all([
+    import('../btf/format-c.js'),
+    import('../btf/format-c-table.js'),
+  ]);
+  const text = formatCBytes(BtfTable.fromBytes(raw));
   mkdirSync(dir, { recursive: true });
   writeAtomic(header, text);
   remember();
@@ -122,19 +121,6 @@ function readText(p: string): string | undefined {
     return readFileSync(p, 'utf8').trim();
   } catch {
     return undefined;
-  }
-}
-
-async function loadFormatC(): Promise<FormatC | undefined> {
-  // A computed specifier: the dumper is developed in parallel, and a build without it must still
-  // compile programs that ship their own vmlinux.h.
-  const spec = '../btf/format-c.js';
-  try {
-    const mod = (await import(spec)) as { formatC?: FormatC };
-    return mod.formatC;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
-    throw e;
   }
 }
 
