@@ -2,8 +2,8 @@
  * Shared setup of the build and package tests: a scratch copy of test/fixtures/build, a cache dir for
  * the generated vmlinux.h that survives between runs (keyed by the kernel BTF anyway), and the CLI.
  */
-import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,22 +20,11 @@ export function testEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...process.env, XDG_CACHE_HOME: TEST_CACHE, ...extra };
 }
 
-/**
- * A fresh copy of the fixtures. When this checkout has no BTF-to-C dumper yet, a vmlinux.h made by
- * bpftool is put beside them (development only; bpfkit itself never runs bpftool).
- */
+/** A fresh copy of the fixtures (removed when the process exits). */
 export function scratch(): string {
   const dir = mkdtempSync(join(tmpdir(), 'bpfkit-build-test-'));
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   cpSync(FIXTURES, dir, { recursive: true });
-  if (!existsSync(join(ROOT, 'src/btf/format-c.ts'))) {
-    writeFileSync(
-      join(dir, 'vmlinux.h'),
-      execFileSync('bpftool', ['btf', 'dump', 'file', '/sys/kernel/btf/vmlinux', 'format', 'c'], {
-        maxBuffer: 1 << 28,
-      }),
-    );
-  }
   return dir;
 }
 
