@@ -18,12 +18,15 @@ for f in "$out/dist/cli/bin.js" "$out/dist/btf/format-c.js"; do
 done
 # The CLI reads its version from ../../package.json relative to dist/cli.
 cp package.json "$out/package.json"
+# The dumper alone: what `btf dump` does once the CLI has started (same V8 flag, same single write).
 cat >"$out/dump-only.mjs" <<'EOF'
-import { readFileSync } from 'node:fs';
-import { BtfTable } from './dist/btf/format-c-table.js';
-import { formatCBytes } from './dist/btf/format-c.js';
-import { writeStdout } from './dist/cli/commands/btf.js';
-writeStdout(formatCBytes(BtfTable.fromBytes(readFileSync(process.argv[2]))));
+import { readFileSync, writeSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+setFlagsFromString('--max-inlined-bytecode-size-cumulative=100');
+const { BtfTable } = await import('./dist/btf/format-c-table.js');
+const { formatCBytes } = await import('./dist/btf/format-c.js');
+const out = formatCBytes(BtfTable.fromBytes(readFileSync(process.argv[2])));
+for (let off = 0; off < out.length; ) off += writeSync(1, out, off, out.length - off);
 EOF
 
 # Same bytes? (bpftool's header is not identical to ours, but both must be sizeable C headers.)

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Btf, VMLINUX_BTF_PATH } from '../../src/btf/btf.js';
@@ -13,6 +13,7 @@ import { formatRaw, formatRawBytes } from '../../src/btf/format-raw.js';
 import { BtfTable } from '../../src/btf/format-c-table.js';
 import { ElfFile } from '../../src/elf/reader.js';
 import { ROOT, fixture } from '../helpers/bpf.js';
+import { formatC } from '../../src/btf/format-c.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bpfkit-formatraw-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -96,4 +97,69 @@ test('bpfkit btf dump piped into head ends quietly', () => {
   assert.equal(r.status, 0);
   assert.equal(r.stdout, '#ifndef __VMLINUX_H__\n#define __VMLINUX_H__\n\n');
   assert.equal(r.stderr, '');
+});
+
+/**
+ * A split BTF blob on top of `base`: new strings start at the base's string length and new ids after
+ * its last type, as in kernel module BTF.
+ */
+function splitBtf(base: Btf): Uint8Array {
+  const baseStrLen = base.strings.length;
+  const strs = ['', 'split_s', 'p', 'n', 'e', 'split_t', 'split_e', 'SPLIT_A', 'SPLIT_B'];
+  const off = new Map<string, number>();
+  let len = 0;
+  for (const x of strs) {
+    off.set(x, x ? baseStrLen + len : 0);
+    len += x.length + 1;
+  }
+  const name = (x: string): number => off.get(x)!;
+  const everything = base.byName('everything', 'struct')[0].id;
+  const int = base.byName('int', 'int')[0].id;
+  const first = base.types.length;
+  const info = (kind: number, vlen: number, kflag = 0): number => ((kflag << 31) | (kind << 24) | vlen) >>> 0;
+  // prettier-ignore
+  const words = [
+    0, info(2, 0), everything, // [first] PTR -> struct everything (base)
+    name('split_s'), info(4, 3), 16, // [first+1] STRUCT split_s { everything *p; int n; enum split_e e; }
+    name('p'), first, 0,
+    name('n'), int, 64,
+    name('e'), first + 3, 96,
+    name('split_t'), info(8, 0), first + 1, // [first+2] TYPEDEF split_t -> split_s
+    name('split_e'), info(6, 2), 4, // [first+3] ENUM split_e
+    name('SPLIT_A'), 1,
+    name('SPLIT_B'), 2,
+  ];
+  const types = Buffer.from(new Uint32Array(words).buffer);
+  const strings = Buffer.from(strs.map((x) => x + '\0').join(''), 'latin1');
+  const hdr = Buffer.alloc(24);
+  hdr.writeUInt16LE(0xeb9f, 0);
+  hdr.writeUInt8(1, 2);
+  hdr.writeUInt32LE(24, 4);
+  hdr.writeUInt32LE(0, 8);
+  hdr.writeUInt32LE(types.length, 12);
+  hdr.writeUInt32LE(types.length, 16);
+  hdr.writeUInt32LE(strings.length, 20);
+  return Buffer.concat([hdr, types, strings]);
+}
+
+test('split BTF (module-style) on a base: raw listing matches bpftool -B; C has both', () => {
+  const elf = new ElfFile(readFileSync(obj));
+  const baseRaw = elf.sectionData(elf.section('.BTF')!);
+  const basePath = join(dir, 'base.btf');
+  const splitPath = join(dir, 'split.btf');
+  writeFileSync(basePath, baseRaw);
+  const base = new Btf(baseRaw);
+  writeFileSync(splitPath, splitBtf(base));
+  const theirs = execFileSync('bpftool', ['btf', 'dump', 'file', splitPath, '-B', basePath]);
+  const ours = cli(['btf', 'dump', splitPath, '--base', basePath]);
+  assert.equal(ours.status, 0, ours.stderr);
+  assert.equal(ours.stdout.toString('latin1'), theirs.toString('latin1'));
+  assert.match(ours.stdout.toString(), new RegExp(`^\\[${base.types.length}\\] PTR `));
+
+  const split = new Btf(readFileSync(splitPath), base);
+  assert.equal(formatRaw(split), theirs.toString('latin1'));
+  const c = formatC(split);
+  assert.match(c, /struct split_s \{\n\tstruct everything \*p;\n\tint n;\n\tenum split_e e;\n\};/);
+  assert.match(c, /typedef struct split_s split_t;/);
+  assert.match(c, /\nstruct everything \{\n/);
 });
