@@ -42,7 +42,9 @@ export class TracePipe {
     this.fd = -1;
   }
 
-  private drain(deliver: boolean): void {
+  /** Reads what the pipe holds; returns how many lines it delivered (the poller's load measure). */
+  private drain(deliver: boolean): number {
+    let delivered = 0;
     for (;;) {
       let n: number;
       try {
@@ -57,6 +59,8 @@ export class TracePipe {
       const lines = text.split('\n');
       this.partial = lines.pop() ?? '';
       for (const l of lines) this.onLine(l);
+      delivered += lines.length;
     }
+    return delivered;
   }
 }
