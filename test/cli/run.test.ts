@@ -68,7 +68,7 @@ test('bpf_printk output of a kill(2) tracer appears, and only lines emitted afte
   const obj = await compileBpf(fixture('killsnoop.bpf.c'), 'killsnoop');
   // Leave an old line in trace_pipe: attach, trigger, detach without reading.
   const old = BpfObject.open(obj);
-  let oldPid = 0;
+  let oldPid: number | undefined;
   try {
     old.attachAll();
     oldPid = spawnSync('sh', ['-c', 'kill -0 $$']).pid ?? 0;
@@ -95,7 +95,7 @@ test('bpf_printk output of a kill(2) tracer appears, and only lines emitted afte
         `^\\s*sh-${pid}\\s+\\[\\d+\\] \\S+\\s+\\d+\\.\\d+: bpf_trace_printk: kill pid=${pid} sig=0 ret=0$`,
       ),
     );
-    assert.ok(!run.stdout().includes(`kill pid=${oldPid} `), 'lines from before the run are not shown');
+    assert.ok(!run.stdout().includes(`kill pid=${oldPid ?? 0} `), 'lines from before the run are not shown');
   } finally {
     run.child.kill('SIGINT');
   }

@@ -6,6 +6,7 @@
 import type { ObjectSpec, GlobalSpec } from '../../spec/object.js';
 import type { PackageMeta } from '../../package/types.js';
 import { decoderFor } from '../../btf/decode.js';
+import type { Btf } from '../../btf/btf.js';
 
 /** A generated option and the global it sets. */
 export interface GlobalOption {
@@ -48,14 +49,8 @@ export function globalOptions(spec: ObjectSpec, meta?: PackageMeta): GlobalOptio
     const m = meta?.globals.find((x) => x.name === g.name);
     const t = btf.resolve(g.type);
     const flag = t.kind === 'int' && t.bool;
-    let defaultText = '';
-    try {
-      const v = decoderFor(btf, g.type)(g.initial);
-      defaultText = typeof v === 'object' ? JSON.stringify(v) : String(v);
-    } catch {
-      defaultText = '';
-    }
-    if (m?.cmdarg?.default !== undefined) defaultText = String(m.cmdarg.default);
+    const defaultText =
+      m?.cmdarg?.default !== undefined ? String(m.cmdarg.default) : initialText(btf, g);
     const long = m?.cmdarg?.long ?? g.name;
     if (RESERVED.has(long)) continue;
     out.push({
@@ -69,4 +64,14 @@ export function globalOptions(spec: ObjectSpec, meta?: PackageMeta): GlobalOptio
     });
   }
   return out;
+}
+
+/** The global's initial value as shown in --help ('' when it cannot be decoded). */
+function initialText(btf: Btf, g: GlobalSpec): string {
+  try {
+    const v = decoderFor(btf, g.type)(g.initial);
+    return typeof v === 'object' ? JSON.stringify(v) : String(v);
+  } catch {
+    return '';
+  }
 }
