@@ -54,7 +54,9 @@ function median(xs: number[]): number {
 }
 
 const rounds = Number(process.argv[2] ?? 5);
-const obj = await compileBpf(join(ROOT, 'examples/opensnoop/opensnoop.bpf.c'), 'opensnoop-bench', ['USE_RINGBUF']);
+const obj = await compileBpf(join(ROOT, 'examples/opensnoop/opensnoop.bpf.c'), 'opensnoop-bench', [
+  'USE_RINGBUF',
+]);
 const tools: [string, string, string[]][] = [
   ['bpfkit run', process.execPath, [join(ROOT, 'dist/cli/bin.js'), 'run', obj]],
   ['libbpf-tools opensnoop', '/usr/sbin/opensnoop', []],
@@ -75,5 +77,7 @@ for (const [name] of tools) {
   const ms = median(ss.map((s) => s.ms));
   const rss = median(ss.map((s) => s.rssKiB)) / 1024;
   const ratio = name === 'bpfkit run' ? '' : (ours / ms).toFixed(2);
-  console.log(`${name.padEnd(25)} ${ms.toFixed(0).padStart(17)} ${rss.toFixed(1).padStart(16)} ${ratio.padStart(20)}`);
+  console.log(
+    `${name.padEnd(25)} ${ms.toFixed(0).padStart(17)} ${rss.toFixed(1).padStart(16)} ${ratio.padStart(20)}`,
+  );
 }

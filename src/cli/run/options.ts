@@ -49,8 +49,7 @@ export function globalOptions(spec: ObjectSpec, meta?: PackageMeta): GlobalOptio
     const m = meta?.globals.find((x) => x.name === g.name);
     const t = btf.resolve(g.type);
     const flag = t.kind === 'int' && t.bool;
-    const defaultText =
-      m?.cmdarg?.default !== undefined ? String(m.cmdarg.default) : initialText(btf, g);
+    const defaultText = m?.cmdarg?.default !== undefined ? String(m.cmdarg.default) : initialText(btf, g);
     const long = m?.cmdarg?.long ?? g.name;
     if (RESERVED.has(long)) continue;
     out.push({
