@@ -4,7 +4,7 @@
  * bpfkit.h in the object's BTF; failing all, records are shown as hex.
  */
 import type { ObjectSpec, MapSpec } from '../spec/object.js';
-import type { BtfType } from '../btf/types.js';
+import { markedEventTypes } from '../package/meta.js';
 import { UsageError } from '../errors/index.js';
 
 /** Where an event type was found. */
@@ -16,10 +16,6 @@ export interface EventType {
   name: string;
   source: EventTypeSource;
 }
-
-/** Section holding the BPFKIT_EVENT markers. */
-export const MARKER_SECTION = '.bpfkit.events';
-const MARKER_PREFIX = '__bpfkit_event_';
 
 /** The event maps of an object: ring buffers and perf event arrays, in declaration order. */
 export function eventMaps(spec: ObjectSpec): MapSpec[] {
@@ -60,32 +56,22 @@ export function eventTypeFor(
     }
     return { typeId: t.id, name, source: 'option' };
   }
-  const markers = markerTypes(spec);
-  const m = markers.get(map.name) ?? markers.get('');
-  return m && { ...m, source: 'marker' };
+  const markers = markedEventTypes(spec);
+  const marked = markers.get(map.name)?.[0] ?? markers.get('')?.[0];
+  const t = marked !== undefined ? findStruct(spec, marked) : undefined;
+  return t && { typeId: t.id, name: t.name, source: 'marker' };
 }
 
-/** Struct types named by BPFKIT_EVENT ('' key) and BPFKIT_MAP_EVENT (map-name keys) markers. */
-export function markerTypes(spec: ObjectSpec): Map<string, { typeId: number; name: string }> {
-  const out = new Map<string, { typeId: number; name: string }>();
+/** A struct or union of the object's BTF by name, also through a typedef (`typedef struct {…} event_t`). */
+function findStruct(spec: ObjectSpec, name: string): { id: number; name: string } | undefined {
   const btf = spec.btf;
-  const ds = btf?.byName(MARKER_SECTION, 'datasec')[0];
-  if (!btf || !ds || ds.kind !== 'datasec') return out;
-  for (const vi of ds.vars) {
-    const v = btf.type(vi.type);
-    if (v.kind !== 'var' || !v.name.startsWith(MARKER_PREFIX)) continue;
-    const ptr = btf.resolve(v.type);
-    if (ptr.kind !== 'ptr') continue;
-    const target = btf.resolve(ptr.type);
-    if (target.kind !== 'struct' && target.kind !== 'union') continue;
-    const key = v.name.startsWith(MARKER_PREFIX + '_') ? v.name.slice(MARKER_PREFIX.length + 1) : '';
-    if (!out.has(key)) out.set(key, { typeId: target.id, name: target.name });
+  if (!btf) return undefined;
+  for (const t of btf.byName(name)) {
+    if (t.kind === 'struct' || t.kind === 'union') return { id: t.id, name };
+    if (t.kind === 'typedef') {
+      const r = btf.resolve(t.id);
+      if (r.kind === 'struct' || r.kind === 'union') return { id: r.id, name };
+    }
   }
-  return out;
-}
-
-function findStruct(spec: ObjectSpec, name: string): BtfType | undefined {
-  return spec.btf
-    ?.byName(name)
-    .find((t) => (t.kind === 'struct' || t.kind === 'union') && t.members.length >= 0);
+  return undefined;
 }

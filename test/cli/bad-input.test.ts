@@ -34,7 +34,7 @@ test('an ELF file that is not a BPF object', async () => {
 });
 
 test('a file that is not ELF at all', async () => {
-  await expectError(['run', '/etc/hostname'], 1, /^bpfkit: not an ELF file/);
+  await expectError(['run', '/etc/hostname'], 1, /^bpfkit: \/etc\/hostname: not a BPF object \(\.bpf\.o\), a bpfkit package/);
 });
 
 test('an unknown global given with --set', async () => {
@@ -88,7 +88,7 @@ test('a missing file', async () => {
   await expectError(
     ['run', '/nonexistent/x.bpf.o'],
     1,
-    /^bpfkit: cannot read \/nonexistent\/x\.bpf\.o: ENOENT$/,
+    /^bpfkit: \/nonexistent\/x\.bpf\.o: no such file$/,
   );
 });
 

@@ -7,7 +7,8 @@ import { ObjectSpec } from '../../spec/object.js';
 import { UsageError } from '../../errors/index.js';
 import type { Encodable } from '../../btf/encode.js';
 import { globalOptions, type GlobalOption } from '../run/options.js';
-import { loadRunTarget, looksLikeTarget } from '../run/target.js';
+import { looksLikeTarget } from '../run/target.js';
+import { loadTarget } from '../../package/load.js';
 import { runSession, type RunSettings } from '../run/session.js';
 
 /** Fixed options of `run` that take a value (needed to find the target before the full parse). */
@@ -70,12 +71,14 @@ export async function runCommand(args: string[]): Promise<void> {
     }
     throw new UsageError('run: missing target (a package, .bpf.o object, URL or -); see bpfkit run --help');
   }
-  const target = await loadRunTarget(source);
+  const target = await loadTarget(source);
   const spec = new ObjectSpec(target.object);
   const generated = globalOptions(spec, target.meta);
   const cmd = baseCommand();
-  if (target.meta?.description) cmd.description(target.meta.description);
-  for (const g of generated) cmd.addOption(optionFor(g));
+  const about = target.meta?.description ?? target.meta?.brief;
+  if (about) cmd.description(about);
+  if (target.meta?.details) cmd.addHelpText('after', `\n${target.meta.details}`);
+  for (const g of generated) for (const o of optionsFor(g)) cmd.addOption(o);
   if (wantsHelp) {
     process.stdout.write(cmd.helpInformation());
     return;
@@ -84,7 +87,10 @@ export async function runCommand(args: string[]): Promise<void> {
   const o = cmd.opts<Record<string, unknown>>();
   const globals: [string, Encodable][] = [];
   for (const g of generated) {
-    const v = o[attributeName(g.long)];
+    let v = o[attributeName(g.long)];
+    if (g.flag && o[attributeName(`enable-${g.long}`)]) v = true;
+    if (g.flag && o[attributeName(`disable-${g.long}`)]) v = false;
+    v ??= g.metaDefault;
     if (v !== undefined) globals.push([g.global.name, v as Encodable]);
   }
   for (const kv of (o.set as string[] | undefined) ?? []) {
@@ -118,13 +124,19 @@ function baseCommand(): Command {
   );
 }
 
-function optionFor(g: GlobalOption): Option {
+/**
+ * The commander options of a global. Bools are flags; they also take eunomia-bpf's spellings
+ * `--enable-<name>` / `--disable-<name>` (hidden), so packages built by ecc run with their usual lines.
+ */
+function optionsFor(g: GlobalOption): Option[] {
   const flags = `${g.short ? `-${g.short}, ` : ''}--${g.long}${g.flag ? '' : ' <value>'}`;
   const help = [
     g.help || `set global ${g.global.name}`,
     `(${g.typeName}${g.defaultText ? `, default ${g.defaultText}` : ''})`,
   ].join(' ');
-  return new Option(flags, help);
+  const main = new Option(flags, help);
+  if (!g.flag) return [main];
+  return [main, new Option(`--enable-${g.long}`).hideHelp(), new Option(`--disable-${g.long}`).hideHelp()];
 }
 
 /** The name commander stores an option under (camelCase of its long name). */

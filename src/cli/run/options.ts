@@ -1,12 +1,13 @@
 /**
  * Command-line options generated from an object's globals: `--<name> <value>` for every settable
- * global (bools as flags), with types from BTF, and names, short letters and help from package
- * metadata (`@cmdarg`, `@description`) when there is some.
+ * global (bools as flags), with types from BTF, and names, short letters, help and defaults from the
+ * package metadata (`@cmdarg`, `@description`; for a bare object, what the object says by itself).
  */
 import type { ObjectSpec, GlobalSpec } from '../../spec/object.js';
-import type { PackageMeta } from '../../package/types.js';
+import type { GlobalMeta, PackageMeta } from '../../package/types.js';
 import { decoderFor } from '../../btf/decode.js';
 import type { Btf } from '../../btf/btf.js';
+import { isInternalGlobal, isSettable, isStaticGlobal } from '../../package/meta.js';
 
 /** A generated option and the global it sets. */
 export interface GlobalOption {
@@ -18,6 +19,11 @@ export interface GlobalOption {
   defaultText: string;
   /** Bools become flags without a value. */
   flag: boolean;
+  /**
+   * The value `@cmdarg.default` asks for when the option is not given, if it differs from the
+   * object's initial value (it is then set before load, as eunomia-bpf does).
+   */
+  metaDefault?: string | number | boolean;
   /** C type, for help. */
   typeName: string;
 }
@@ -31,34 +37,43 @@ export const RESERVED = new Set([
   'event-type',
   'btf',
   'uprobe',
+  'uprobe-pid',
   'frequency',
   'set',
   'help',
   'version',
-  'interval',
-  'pid-uprobe',
 ]);
 
-/** The options for the settable globals of `spec` (internal `__` names are skipped). */
+/**
+ * The options for the settable globals of `spec`. With metadata, exactly the globals it gives a
+ * cmdarg; otherwise every non-static, non-internal global that is not a pointer.
+ */
 export function globalOptions(spec: ObjectSpec, meta?: PackageMeta): GlobalOption[] {
   const btf = spec.btf;
   if (!btf) return [];
   const out: GlobalOption[] = [];
+  const shorts = new Set(['v', 'h', 'V']);
   for (const g of spec.globals) {
-    if (g.name.startsWith('__')) continue;
-    const m = meta?.globals.find((x) => x.name === g.name);
+    const m: GlobalMeta | undefined = meta?.globals.find((x) => x.name === g.name);
+    if (meta ? !m?.cmdarg : isInternalGlobal(g.name) || isStaticGlobal(btf, g.name) || !isSettable(btf, g))
+      continue;
     const t = btf.resolve(g.type);
-    const flag = t.kind === 'int' && t.bool;
-    const defaultText = m?.cmdarg?.default !== undefined ? String(m.cmdarg.default) : initialText(btf, g);
     const long = m?.cmdarg?.long ?? g.name;
     if (RESERVED.has(long)) continue;
+    // A short letter the run command already uses (or a second global claims) is dropped, not fatal.
+    let short = m?.cmdarg?.short;
+    if (short && shorts.has(short)) short = undefined;
+    if (short) shorts.add(short);
+    const metaDefault = m?.cmdarg?.default;
+    const initial = initialText(btf, g);
     out.push({
       global: g,
       long,
-      short: m?.cmdarg?.short,
+      short,
       help: m?.cmdarg?.help ?? m?.description ?? '',
-      defaultText,
-      flag,
+      defaultText: metaDefault !== undefined ? String(metaDefault) : initial,
+      flag: t.kind === 'int' && t.bool,
+      metaDefault: metaDefault !== undefined && String(metaDefault) !== initial ? metaDefault : undefined,
       typeName: btf.typeName(g.type).replace(/^(const |volatile )+/, ''),
     });
   }
