@@ -125,7 +125,7 @@ function isObject(v: JsonValue): v is { [key: string]: JsonValue } {
 
 const SAMPLE_TYPES = ['log2_hist', 'linear_hist', 'default_kv'] as const;
 
-/** Checks an `@sample` value: interval (ms, required), type, unit, clear_map. */
+/** Checks an `@sample` value: interval (ms, required), type, unit, clear_map, and linear_hist's base/step. */
 export function parseSample(v: JsonValue, doc: DocComment, map: string, warnings: string[] = []): SampleMeta {
   if (!isObject(v))
     throw tagError(doc, `@sample of ${map} must be a JSON object like {"interval": 1000, "type": "log2_hist"}`);
@@ -144,8 +144,15 @@ export function parseSample(v: JsonValue, doc: DocComment, map: string, warnings
     if (typeof v.clear_map !== 'boolean') throw tagError(doc, `@sample of ${map}: "clear_map" must be true or false`);
     out.clearMap = v.clear_map;
   }
+  for (const k of ['base', 'step'] as const) {
+    const x = v[k];
+    if (x === undefined) continue;
+    if (typeof x !== 'number' || !Number.isInteger(x) || (k === 'step' && x <= 0))
+      throw tagError(doc, `@sample of ${map}: "${k}" must be an integer${k === 'step' ? ' > 0' : ''}`);
+    out[k] = x;
+  }
   for (const k of Object.keys(v))
-    if (!['interval', 'type', 'unit', 'clear_map'].includes(k))
+    if (!['interval', 'type', 'unit', 'clear_map', 'base', 'step'].includes(k))
       warnings.push(`${doc.file}:${doc.line}: @sample of ${map}: unknown key "${k}" ignored`);
   return out;
 }

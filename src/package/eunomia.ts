@@ -156,6 +156,8 @@ function sample(v: JsonValue, source: string, map: string): SampleMeta {
   const out: SampleMeta = { interval: o.interval, type };
   if (typeof o.unit === 'string') out.unit = o.unit;
   if (typeof o.clear_map === 'boolean') out.clearMap = o.clear_map;
+  if (typeof o.base === 'number') out.base = o.base;
+  if (typeof o.step === 'number' && o.step > 0) out.step = o.step;
   return out;
 }
 

@@ -36,6 +36,9 @@ export interface SampleMeta {
   type: 'log2_hist' | 'linear_hist' | 'default_kv';
   unit?: string;
   clearMap?: boolean;
+  /** linear_hist only (a bpfkit addition): the value slot 0 starts at (default 0) and each slot's width (default 1). */
+  base?: number;
+  step?: number;
 }
 
 /** A map as described in a package. */
