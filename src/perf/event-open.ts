@@ -1,10 +1,8 @@
 /**
  * perf_event_open(2) for the output side of a BPF_MAP_TYPE_PERF_EVENT_ARRAY: one software
  * PERF_COUNT_SW_BPF_OUTPUT event per CPU whose mmap'd ring receives bpf_perf_event_output() samples.
- * Also the list of online CPUs those events are opened on.
  */
-import { readFileSync } from 'node:fs';
-import { FormatError, SyscallError } from '../errors/index.js';
+import { SyscallError } from '../errors/index.js';
 import { errno, libc } from '../sys/libc.js';
 
 /** perf_event_attr constants (include/uapi/linux/perf_event.h). */
@@ -55,23 +53,4 @@ export function openBpfOutputEvent(cpu: number, policy: WakeupPolicy = {}): numb
   const fd = libc().perfEventOpen(attr, -1, cpu, -1, PERF.FLAG_FD_CLOEXEC);
   if (fd < 0) throw new SyscallError(`perf_event_open(BPF output, cpu ${cpu})`, errno());
   return fd;
-}
-
-/** Parses a kernel CPU list such as "0-3,5,7-8". */
-export function parseCpuList(text: string): number[] {
-  const cpus: number[] = [];
-  for (const part of text.trim().split(',')) {
-    if (!part) continue;
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
-    if (!m) throw new FormatError(`bad CPU list '${text.trim()}'`);
-    const lo = Number(m[1]);
-    const hi = m[2] === undefined ? lo : Number(m[2]);
-    for (let c = lo; c <= hi; c++) cpus.push(c);
-  }
-  return cpus;
-}
-
-/** The online CPUs, from /sys/devices/system/cpu/online. */
-export function onlineCpus(): number[] {
-  return parseCpuList(readFileSync('/sys/devices/system/cpu/online', 'utf8'));
 }

@@ -13,11 +13,16 @@
  * is published with Atomics.store after they were consumed (the kernel pairs them with its barriers).
  */
 import { UsageError } from '../errors/index.js';
-import { MAP_TYPE, mapDeleteU32, mapInfo, mapUpdateU32 } from '../events/map-fd.js';
+import { mapInfo } from '../sys/objinfo.js';
+import { mapDeleteElem, mapUpdateElem } from '../sys/bpf.js';
+import { onlineCpus } from '../sys/cpus.js';
 import type { Poller } from '../events/poller.js';
 import { EventReader } from '../events/stream.js';
 import { type Pointer, check, dupFd, libc, mmapShared, pageSize, viewOf } from '../sys/libc.js';
-import { PERF, type WakeupPolicy, onlineCpus, openBpfOutputEvent } from './event-open.js';
+
+/** enum bpf_map_type: BPF_MAP_TYPE_PERF_EVENT_ARRAY. */
+const BPF_MAP_TYPE_PERF_EVENT_ARRAY = 4;
+import { PERF, type WakeupPolicy, openBpfOutputEvent } from './event-open.js';
 
 /** Options of PerfEventArrayReader.open. */
 export interface PerfReaderOptions extends WakeupPolicy {
@@ -80,7 +85,7 @@ export class PerfEventArrayReader extends EventReader {
    */
   static open(mapFd: number, options: PerfReaderOptions = {}): PerfEventArrayReader {
     const info = mapInfo(mapFd);
-    if (info.type !== MAP_TYPE.PERF_EVENT_ARRAY) {
+    if (info.type !== BPF_MAP_TYPE_PERF_EVENT_ARRAY) {
       throw new UsageError(`map '${info.name}' (fd ${mapFd}) is not a perf event array (type ${info.type})`);
     }
     const page = pageSize();
@@ -133,7 +138,7 @@ export class PerfEventArrayReader extends EventReader {
     this.rings.push(ring);
     this.lostByCpu[cpu] = 0;
     check(libc().ioctl(fd, PERF.IOC_ENABLE, 0), `PERF_EVENT_IOC_ENABLE on cpu ${cpu}`);
-    mapUpdateU32(this.mapFd, cpu, fd);
+    mapUpdateElem(this.mapFd, u32(cpu), u32(fd));
   }
 
   protected pollFds(): readonly number[] {
@@ -219,7 +224,11 @@ export class PerfEventArrayReader extends EventReader {
     const c = libc();
     for (const ring of this.rings) {
       // The map holds a reference to each perf event: remove it, or the event outlives our fd.
-      mapDeleteU32(this.mapFd, ring.cpu);
+      try {
+        mapDeleteElem(this.mapFd, u32(ring.cpu));
+      } catch {
+        // Already gone with the map: nothing to remove.
+      }
       c.ioctl(ring.fd, PERF.IOC_DISABLE, 0);
       c.munmap(ring.ptr, ring.length);
       c.close(ring.fd);
@@ -227,4 +236,11 @@ export class PerfEventArrayReader extends EventReader {
     this.rings.length = 0;
     c.close(this.mapFd);
   }
+}
+
+/** A u32 in host (little-endian) order, as perf event array keys and values are. */
+function u32(n: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, n, true);
+  return b;
 }

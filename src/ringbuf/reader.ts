@@ -13,9 +13,12 @@
  * loads would be enough (TSO); Atomics additionally keeps V8 from caching or reordering the loads.
  */
 import { NotSupportedError, UsageError } from '../errors/index.js';
-import { MAP_TYPE, mapInfo } from '../events/map-fd.js';
+import { mapInfo } from '../sys/objinfo.js';
 import type { Poller } from '../events/poller.js';
 import { EventReader } from '../events/stream.js';
+
+/** enum bpf_map_type: BPF_MAP_TYPE_RINGBUF. */
+const BPF_MAP_TYPE_RINGBUF = 27;
 import { type Pointer, dupFd, libc, mmapShared, pageSize, viewOf } from '../sys/libc.js';
 
 const BUSY = 0x80000000 | 0;
@@ -85,7 +88,7 @@ export class RingBufReader extends EventReader {
    */
   static open(mapFd: number, options: RingBufOptions = {}): RingBufReader {
     const info = mapInfo(mapFd);
-    if (info.type !== MAP_TYPE.RINGBUF) {
+    if (info.type !== BPF_MAP_TYPE_RINGBUF) {
       throw new UsageError(`map '${info.name}' (fd ${mapFd}) is not a ring buffer (map type ${info.type})`);
     }
     const size = options.size ?? info.maxEntries;

@@ -1,13 +1,17 @@
 /** CPU lists from sysfs: which CPUs are online (perf rings, sampling) and possible (per-CPU map slots). */
 import { readFileSync } from 'node:fs';
+import { FormatError } from '../errors/index.js';
 
-/** Parses a kernel CPU list such as "0-3,5,7-8". */
+/** Parses a kernel CPU list such as "0-3,5,7-8"; throws FormatError on anything else. */
 export function parseCpuList(text: string): number[] {
   const out: number[] = [];
   for (const part of text.trim().split(',')) {
     if (!part) continue;
-    const [a, b] = part.split('-').map(Number);
-    for (let c = a; c <= (b ?? a); c++) out.push(c);
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!m) throw new FormatError(`bad CPU list '${text.trim()}'`);
+    const lo = Number(m[1]);
+    const hi = m[2] === undefined ? lo : Number(m[2]);
+    for (let c = lo; c <= hi; c++) out.push(c);
   }
   return out;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { UsageError } from '../../src/errors/index.js';
-import { onlineCpus, parseCpuList } from '../../src/perf/event-open.js';
+import { onlineCpus, parseCpuList } from '../../src/sys/cpus.js';
 import { PerfEventArrayReader } from '../../src/perf/reader.js';
 import {
   FIXTURES,
