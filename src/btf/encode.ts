@@ -86,10 +86,13 @@ function write(btf: Btf, typeId: number, value: Encodable, what: string, dv: Dat
         for (let i = 0; i < t.nelems; i++) dv.setUint8(off + i, i < bytes.length ? bytes[i] : 0);
         return;
       }
+      // From the command line: "1,2,3" or a JSON array.
       const items = Array.isArray(value)
         ? value
         : typeof value === 'string'
-          ? value.split(',').map((s) => s.trim())
+          ? value.trim().startsWith('[')
+            ? jsonArray(value, what, typeName)
+            : value.split(',').map((s) => s.trim())
           : [value];
       if (items.length > t.nelems) {
         throw new UsageError(`${what}: ${items.length} values given, ${typeName} holds ${t.nelems}`);
@@ -114,12 +117,14 @@ function write(btf: Btf, typeId: number, value: Encodable, what: string, dv: Dat
         throw new UsageError(`${what}: expected an object for ${typeName}`);
       }
       const fields = obj as Record<string, Encodable>;
-      const known = new Set(t.members.map((m) => m.name));
+      // Members of anonymous structs/unions are set by their own names, as C (and the decoder) see them.
+      const members = flatMembers(btf, t.id, 0);
+      const known = new Set(members.map((m) => m.name));
       for (const k of Object.keys(fields)) {
         if (!known.has(k))
           throw new UsageError(`${what}: ${typeName} has no field '${k}' (fields: ${[...known].join(', ')})`);
       }
-      for (const m of t.members) {
+      for (const m of members) {
         if (!(m.name in fields)) continue;
         if (m.bitfieldSize) throw new UsageError(`${what}.${m.name}: setting bitfields is not supported`);
         write(btf, m.type, fields[m.name], `${what}.${m.name}`, dv, off + m.bitOffset / 8);
@@ -129,6 +134,33 @@ function write(btf: Btf, typeId: number, value: Encodable, what: string, dv: Dat
     default:
       throw new UsageError(`${what}: cannot set a value of type ${typeName}`);
   }
+}
+
+/** Named members of a struct/union, with anonymous members' fields lifted into it (offsets in bits). */
+function flatMembers(
+  btf: Btf,
+  typeId: number,
+  baseBits: number,
+): { name: string; type: number; bitOffset: number; bitfieldSize: number }[] {
+  const t = btf.resolve(typeId);
+  if (t.kind !== 'struct' && t.kind !== 'union') return [];
+  return t.members.flatMap((m) =>
+    m.name
+      ? [{ name: m.name, type: m.type, bitOffset: baseBits + m.bitOffset, bitfieldSize: m.bitfieldSize }]
+      : flatMembers(btf, m.type, baseBits + m.bitOffset),
+  );
+}
+
+function jsonArray(text: string, what: string, typeName: string): Encodable[] {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    v = undefined;
+  }
+  if (!Array.isArray(v))
+    throw new UsageError(`${what}: expected a JSON array or comma-separated values for ${typeName}`);
+  return v as Encodable[];
 }
 
 function toBool(value: Encodable, what: string): boolean {
