@@ -28,7 +28,7 @@ export interface OpenOptions {
 /** A program of an opened object. */
 export interface Program {
   readonly spec: ProgramSpec;
-  /** Kernel fd once loaded, else -1. */
+  /** Kernel fd once loaded, else negative (libbpf's -errno). */
   readonly fd: number;
   /** Whether the program is loaded (and attached by attachAll). */
   autoload: boolean;
@@ -37,7 +37,7 @@ export interface Program {
 /** A map of an opened object, with its fd once loaded. */
 export interface ObjectMap {
   readonly spec: MapSpec;
-  /** Kernel fd once loaded, else -1. */
+  /** Kernel fd once loaded, else negative (libbpf's -errno). */
   readonly fd: number;
 }
 
@@ -49,6 +49,8 @@ export class BpfObject {
   private readonly mapPtrs = new Map<string, BpfMapPtr>();
   private readonly sections = new Map<string, Uint8Array>();
   private readonly links: Link[] = [];
+  /** Programs attached so far (attachAll skips them). */
+  private readonly attached = new Set<string>();
   private loaded = false;
 
   private constructor(spec: ObjectSpec, obj: BpfObjectPtr) {
@@ -193,12 +195,16 @@ export class BpfObject {
     this.loaded = true;
   }
 
-  /** Attaches every loaded program by its section (see links/attach.ts); returns the new links. */
+  /**
+   * Attaches every loaded program by its section (see links/attach.ts), except those already attached
+   * with attach(); returns the new links.
+   */
   attachAll(opts: AttachOptions = {}): Link[] {
     if (!this.loaded) this.load();
     const out: Link[] = [];
     for (const p of this.programs) {
-      if (!p.autoload) continue;
+      if (!p.autoload || this.attached.has(p.spec.name)) continue;
+      this.attached.add(p.spec.name);
       const links = attachProgram(this.progPtr(p.spec.name), p.spec, opts);
       this.links.push(...links);
       out.push(...links);
@@ -211,6 +217,7 @@ export class BpfObject {
     if (!this.loaded) this.load();
     const p = this.program(name);
     const links = attachProgram(this.progPtr(name), p.spec, opts);
+    this.attached.add(name);
     this.links.push(...links);
     return links;
   }

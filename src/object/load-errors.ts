@@ -29,8 +29,8 @@ export function loadError(obj: { spec: ObjectSpec }, errno: number, log: string)
   ) {
     if (errno === EPERM || errno === 524 || errno === 95) {
       return new NotSupportedError(
-        `program '${prog.name}' needs ${prog.attach === 'lsm' ? 'an' : 'a'} ${prog.attach} hook (${prog.section}), which this kernel refuses (${errnoName(errno)}): BPF trampolines are unavailable (kernel lockdown or missing CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS); use a tracepoint or raw_tp hook instead`,
-        prog.attach,
+        `program '${prog.name}' needs ${prog.attach === 'lsm' ? 'an' : 'a'} ${prog.attach} hook (${prog.section}), which this kernel refuses (${errnoName(errno)}): BPF trampolines are unavailable here (refused by lockdown or the kernel's configuration); use a tracepoint or raw_tp hook instead`,
+        `BPF trampolines (${prog.attach})`,
       );
     }
   }

@@ -276,7 +276,7 @@ test('fentry, fexit and lsm: attach where the kernel allows them, else NotSuppor
       }
       // This VM: the kernel refuses BPF trampolines at load time (EPERM, no verifier log).
       assert.ok(refused instanceof NotSupportedError, String(refused));
-      assert.equal(refused.feature, kind);
+      assert.equal(refused.feature, `BPF trampolines (${kind})`);
       assert.match(
         refused.message,
         new RegExp(
