@@ -77,10 +77,18 @@ export interface CliRun {
   exited: Promise<number | string>;
 }
 
+/** Where and with what environment the CLI runs (default: this process's cwd and environment). */
+export interface CliOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
 /** Starts the built CLI (dist/cli/bin.js) with `args`. */
-export function startCli(args: string[]): CliRun {
+export function startCli(args: string[], opts: CliOptions = {}): CliRun {
   const child = spawn(process.execPath, [join(ROOT, 'dist/cli/bin.js'), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: opts.env,
+    cwd: opts.cwd,
   });
   let out = '';
   let err = '';
@@ -95,8 +103,9 @@ export function startCli(args: string[]): CliRun {
 /** Runs the CLI to completion. */
 export async function runCli(
   args: string[],
+  opts: CliOptions = {},
 ): Promise<{ code: number | string; stdout: string; stderr: string }> {
-  const r = startCli(args);
+  const r = startCli(args, opts);
   const code = await r.exited;
   return { code, stdout: r.stdout(), stderr: r.stderr() };
 }
