@@ -23,4 +23,7 @@ fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund >&2
 fi
-npm run --silent build >&2
+# Rebuild only when a source file is newer than the build (tsc takes ~10 s).
+if [ ! -f dist/cli/bin.js ] || [ -n "$(find src package.json tsconfig.json -newer dist/cli/bin.js -print -quit)" ]; then
+  npm run --silent build >&2
+fi

@@ -13,7 +13,7 @@
 /// Process ID to trace (0: all)
 const volatile pid_t pid_target = 0;
 /// Thread ID to trace (0: all)
-const volatile pid_t tgid_target = 0;
+const volatile pid_t tid_target = 0;
 /// User ID to trace (-1: all)
 const volatile uid_t uid_target = -1;
 /// Only show failed opens
@@ -46,11 +46,12 @@ struct {
 
 BPFKIT_EVENT(struct event);
 
-static __always_inline bool trace_allowed(u32 tgid, u32 pid)
+/* "pid" means the process (the kernel's tgid), "tid" the thread (the kernel's pid), as ps shows them. */
+static __always_inline bool trace_allowed(u32 tgid, u32 tid)
 {
-	if (tgid_target && tgid_target != tgid)
+	if (pid_target && pid_target != tgid)
 		return false;
-	if (pid_target && pid_target != pid)
+	if (tid_target && tid_target != tid)
 		return false;
 	if (uid_target != (uid_t)-1) {
 		u32 uid = (u32)bpf_get_current_uid_gid();

@@ -42,7 +42,7 @@ test('an unknown global given with --set', async () => {
   await expectError(
     ['run', obj, '--set', 'nope=1'],
     2,
-    /^bpfkit: no global 'nope' \(globals: pid_target, tgid_target, uid_target, failed_only\)$/,
+    /^bpfkit: no global 'nope' \(globals: pid_target, tid_target, uid_target, failed_only\)$/,
   );
 });
 

@@ -235,7 +235,7 @@ function eunomiaPackage(object: Uint8Array): string {
                 description: 'Process ID to trace',
                 cmdarg: { short: 'p', long: 'pid' },
               }),
-              variable('tgid_target', 'pid_t', { description: 'Thread ID to trace' }),
+              variable('tid_target', 'pid_t', { description: 'Thread ID to trace' }),
               variable('uid_target', 'uid_t', { description: 'User ID to trace' }),
               variable('failed_only', 'bool', {
                 description: 'trace only failed events',

@@ -77,10 +77,10 @@ export async function runCommand(args: string[]): Promise<void> {
   const cmd = baseCommand();
   const about = target.meta?.description ?? target.meta?.brief;
   if (about) cmd.description(about);
-  if (target.meta?.details) cmd.addHelpText('after', `\n${target.meta.details}`);
   for (const g of generated) for (const o of optionsFor(g)) cmd.addOption(o);
   if (wantsHelp) {
-    process.stdout.write(cmd.helpInformation());
+    const details = target.meta?.details;
+    process.stdout.write(cmd.helpInformation() + (details ? `\n${details}\n` : ''));
     return;
   }
   cmd.parse(args, { from: 'user' });
