@@ -34,7 +34,11 @@ test('an ELF file that is not a BPF object', async () => {
 });
 
 test('a file that is not ELF at all', async () => {
-  await expectError(['run', '/etc/hostname'], 1, /^bpfkit: \/etc\/hostname: not a BPF object \(\.bpf\.o\), a bpfkit package/);
+  await expectError(
+    ['run', '/etc/hostname'],
+    1,
+    /^bpfkit: \/etc\/hostname: not a BPF object \(\.bpf\.o\), a bpfkit package/,
+  );
 });
 
 test('an unknown global given with --set', async () => {
@@ -85,11 +89,7 @@ test('a program the verifier rejects', async () => {
 });
 
 test('a missing file', async () => {
-  await expectError(
-    ['run', '/nonexistent/x.bpf.o'],
-    1,
-    /^bpfkit: \/nonexistent\/x\.bpf\.o: no such file$/,
-  );
+  await expectError(['run', '/nonexistent/x.bpf.o'], 1, /^bpfkit: \/nonexistent\/x\.bpf\.o: no such file$/);
 });
 
 test('no root: one sentence saying what is needed', async () => {
