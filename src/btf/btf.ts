@@ -22,6 +22,8 @@ export class Btf {
   /** The base BTF of split BTF (kernel module BTF on top of vmlinux), if any. */
   readonly base?: Btf;
   private byNameCache?: Map<string, BtfType[]>;
+  /** Nesting of the recursive walks below, to stop on cycles in malformed BTF. */
+  private depth = 0;
 
   /** Parses a raw BTF blob; throws FormatError when it is malformed. */
   constructor(raw: Uint8Array, base?: Btf) {
@@ -29,7 +31,7 @@ export class Btf {
     try {
       parsed = parseBtf(raw, base ? { types: base.types, strings: base.strings } : undefined);
     } catch (e) {
-      if (e instanceof RangeError) throw new FormatError(`malformed BTF: ${e.message}`);
+      if (e instanceof RangeError) throw new FormatError(`malformed BTF: ${e.message}`, { cause: e });
       throw e;
     }
     this.types = parsed.types;
@@ -126,9 +128,9 @@ export class Btf {
       case 'ptr':
         return 8;
       case 'array':
-        return t.nelems * this.sizeof(t.type);
+        return t.nelems * this.nested(id, () => this.sizeof(t.type));
       case 'var':
-        return this.sizeof(t.type);
+        return this.nested(id, () => this.sizeof(t.type));
       default:
         return 0;
     }
@@ -146,11 +148,12 @@ export class Btf {
       case 'ptr':
         return 8;
       case 'array':
-        return this.alignof(t.type);
+        return this.nested(id, () => this.alignof(t.type));
       case 'struct':
       case 'union': {
         let a = 1;
-        for (const m of t.members) a = Math.max(a, this.alignof(m.type));
+        const align = (member: number): number => this.nested(id, () => this.alignof(member));
+        for (const m of t.members) a = Math.max(a, align(m.type));
         return a;
       }
       default:
@@ -160,6 +163,10 @@ export class Btf {
 
   /** The C spelling of type `id`, e.g. `unsigned int`, `char[16]`, `struct event *`. */
   typeName(id: number): string {
+    return this.nested(id, () => this.typeNameOf(id));
+  }
+
+  private typeNameOf(id: number): string {
     const t = this.type(id);
     switch (t.kind) {
       case 'void':
@@ -193,6 +200,23 @@ export class Btf {
         return t.name || t.kind;
     }
   }
+
+  /**
+   * Runs one step of a recursive walk. No C type nests deeper than MAX_DEPTH; a deeper walk means a
+   * cycle (e.g. a typedef or array of itself) in malformed BTF, which must not recurse forever.
+   */
+  private nested<T>(id: number, step: () => T): T {
+    if (this.depth >= MAX_DEPTH) throw new FormatError(`BTF type ${id}: types nest too deep (a cycle?)`);
+    this.depth++;
+    try {
+      return step();
+    } finally {
+      this.depth--;
+    }
+  }
 }
+
+/** Deepest nesting of types the recursive walks follow (the kernel's own limit is 32). */
+const MAX_DEPTH = 64;
 
 const kernelCache = new Map<string, Btf>();

@@ -76,7 +76,22 @@ function isCharArray(btf: Btf, elemType: number): boolean {
   return e.kind === 'int' && e.size === 1 && (e.char || /char/.test(e.name));
 }
 
+/** Nesting of emit() across decoders being built, to stop on types that contain themselves. */
+let depth = 0;
+/** Deeper than any C type nests; reached only through a cycle in malformed BTF. */
+const MAX_DEPTH = 64;
+
 function emit(ctx: Ctx, typeId: number, off: string): string {
+  if (depth >= MAX_DEPTH) throw new FormatError(`BTF type ${typeId}: types nest too deep (a cycle?)`);
+  depth++;
+  try {
+    return emitType(ctx, typeId, off);
+  } finally {
+    depth--;
+  }
+}
+
+function emitType(ctx: Ctx, typeId: number, off: string): string {
   const { btf } = ctx;
   const t = btf.resolve(typeId);
   switch (t.kind) {
@@ -86,6 +101,9 @@ function emit(ctx: Ctx, typeId: number, off: string): string {
     case 'ptr':
       return `dv.getBigUint64(${off}, true)`;
     case 'float':
+      // Half and long double (2, 12, 16 bytes) have no JavaScript number to become.
+      if (t.size === 2 || t.size === 12 || t.size === 16) return 'undefined';
+      if (t.size !== 4 && t.size !== 8) throw new FormatError(`BTF float of ${t.size} bytes`);
       return t.size === 4 ? `dv.getFloat32(${off}, true)` : `dv.getFloat64(${off}, true)`;
     case 'enum':
     case 'enum64': {
@@ -134,14 +152,21 @@ function structFields(ctx: Ctx, typeId: number, off: string): string[] {
   const fields: string[] = [];
   for (const m of t.members) {
     const byteOff = Math.floor(m.bitOffset / 8);
+    const mt = btf.resolve(m.type);
+    const bits = m.bitfieldSize || (mt.kind === 'int' && mt.bits !== mt.size * 8 ? mt.bits : 0);
+    // Reads happen at constant offsets: a member reaching past its struct (malformed BTF) would read
+    // past the record.
+    const end = bits ? Math.ceil((m.bitOffset + bits) / 8) : byteOff + btf.sizeof(m.type);
+    if (end > t.size)
+      throw new FormatError(
+        `BTF ${t.kind} ${t.name || typeId}: member ${m.name || '(anon)'} lies outside it`,
+      );
     if (!m.name) {
       fields.push(...structFields(ctx, m.type, `${off} + ${byteOff}`));
       continue;
     }
     const key = JSON.stringify(m.name);
-    const mt = btf.resolve(m.type);
-    if (m.bitfieldSize || (mt.kind === 'int' && mt.bits !== mt.size * 8)) {
-      const bits = m.bitfieldSize || (mt.kind === 'int' ? mt.bits : 0);
+    if (bits) {
       fields.push(`${key}: ${bitfield(ctx, m.bitOffset, bits, mt.kind === 'int' && mt.signed, off)}`);
     } else {
       fields.push(`${key}: ${emit(ctx, m.type, `${off} + ${byteOff}`)}`);
@@ -151,6 +176,7 @@ function structFields(ctx: Ctx, typeId: number, off: string): string[] {
 }
 
 function intRead(size: number, signed: boolean, off: string): string {
+  if (![1, 2, 4, 8, 16].includes(size)) throw new FormatError(`BTF integer of ${size} bytes`);
   switch (size) {
     case 1:
       return signed ? `dv.getInt8(${off})` : `dv.getUint8(${off})`;
@@ -189,8 +215,8 @@ function tailRead(dv: DataView, at: number): bigint {
 
 /** Converts a decoded value to JSON text; bigints are written as plain JSON numbers (exact digits). */
 export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `\u0000${v}\u0000` : v)).replace(
-    /"\\u0000(-?\d+)\\u0000"/g,
-    '$1',
-  );
+  // JSON.stringify gives undefined for undefined (a value with no JSON form, e.g. a long double).
+  const text =
+    JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `\u0000${v}\u0000` : v)) ?? 'null';
+  return text.replace(/"\\u0000(-?\d+)\\u0000"/g, '$1');
 }

@@ -57,7 +57,7 @@ export function parseBtfExt(data: Uint8Array): BtfExt {
   try {
     return parse(data);
   } catch (e) {
-    if (e instanceof RangeError) throw new FormatError(`malformed .BTF.ext: ${e.message}`);
+    if (e instanceof RangeError) throw new FormatError(`malformed .BTF.ext: ${e.message}`, { cause: e });
     throw e;
   }
 }

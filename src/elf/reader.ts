@@ -182,9 +182,10 @@ export class ElfFile {
 
   /** A NUL-terminated string at `off` inside the string table at [base, base+size). */
   cstring(base: number, size: number, off: number): string {
-    if (off >= size) return '';
+    // A string table can claim to lie outside the file (NOBITS, or a corrupt header): read what is there.
+    if (off >= size || base + off >= this.data.length) return '';
     let end = base + off;
-    const limit = base + size;
+    const limit = Math.min(base + size, this.data.length);
     while (end < limit && this.data[end] !== 0) end++;
     return Buffer.from(this.data.buffer, this.data.byteOffset + base + off, end - base - off).toString(
       'latin1',

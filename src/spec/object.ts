@@ -9,6 +9,7 @@ import { parseBtfExt, type BtfExt } from '../btf/ext.js';
 import type { BtfDatasec, BtfType } from '../btf/types.js';
 import { FormatError } from '../errors/index.js';
 import { sectionInfo, type SectionInfo } from './sections.js';
+import { checkBtfReferences, checkDataSectionSize } from './validate.js';
 
 /** A program as compiled: name, ELF section, what it attaches to and its size. */
 export interface ProgramSpec extends SectionInfo {
@@ -111,7 +112,10 @@ export class ObjectSpec {
     }
     try {
       const btfSec = this.elf.section('.BTF');
-      if (btfSec) this.btf = new Btf(this.elf.sectionData(btfSec));
+      if (btfSec) {
+        this.btf = new Btf(this.elf.sectionData(btfSec));
+        checkBtfReferences(this.btf);
+      }
       const extSec = this.elf.section('.BTF.ext');
       if (extSec && this.btf) this.btfExt = parseBtfExt(this.elf.sectionData(extSec));
       this.programs = this.readPrograms();
@@ -241,6 +245,7 @@ export class ObjectSpec {
       }
     }
     for (const sec of this.dataSections()) {
+      checkDataSectionSize(sec.name, sec.size);
       out.push({
         name: sec.name,
         type: 2,
@@ -284,6 +289,10 @@ export class ObjectSpec {
         if (v.kind !== 'var') continue;
         const offset = offsets.get(v.name) ?? vi.offset;
         const size = btf.sizeof(v.type);
+        if (!(offset >= 0 && offset + size <= sec.size))
+          throw new FormatError(
+            `global ${v.name} (offset ${offset}, ${size} bytes) lies outside its section ${sec.name} (${sec.size} bytes)`,
+          );
         out.push({
           name: v.name,
           section: sec.name,
@@ -301,6 +310,7 @@ export class ObjectSpec {
 
 function asFormatError(e: unknown, what: string): FormatError {
   if (e instanceof FormatError) return e;
-  if (e instanceof RangeError || e instanceof TypeError) return new FormatError(`${what}: ${e.message}`);
+  if (e instanceof RangeError || e instanceof TypeError)
+    return new FormatError(`${what}: ${e.message}`, { cause: e });
   throw e;
 }
