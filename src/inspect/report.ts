@@ -9,7 +9,6 @@ import { listSection, renderListing, type ListingLine } from '../asm/index.js';
 import { decoderFor } from '../btf/decode.js';
 import type { CoreRelo } from '../btf/ext.js';
 import { STB } from '../elf/reader.js';
-import { FormatError } from '../errors/index.js';
 import { ObjectSpec } from '../spec/object.js';
 import { btfReport } from './btf-summary.js';
 import { codeFunctions, SectionCode, type CodeFunction } from './code.js';
@@ -142,19 +141,15 @@ class Builder {
   private globals(): GlobalReport[] {
     const { btf } = this.spec;
     if (!btf) return [];
-    return this.spec.globals.map((g) => {
-      if (g.initial.length < g.size)
-        throw new FormatError(`global ${g.name} lies outside its section ${g.section}`);
-      return {
-        name: g.name,
-        section: g.section,
-        offset: g.offset,
-        size: g.size,
-        type: btf.typeName(g.type),
-        readonly: g.readonly,
-        value: decoderFor(btf, g.type)(g.initial),
-      };
-    });
+    return this.spec.globals.map((g) => ({
+      name: g.name,
+      section: g.section,
+      offset: g.offset,
+      size: g.size,
+      type: btf.typeName(g.type),
+      readonly: g.readonly,
+      value: decoderFor(btf, g.type)(g.initial),
+    }));
   }
 }
 

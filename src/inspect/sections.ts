@@ -114,6 +114,7 @@ function holds(spec: ObjectSpec, s: ElfSection, subprogs: string[]): string {
     return vars.length ? `${what}: ${vars.join(', ')}` : what;
   }
   if (s.name === '.kconfig') return 'kconfig externs';
+  if (s.name === '.bpfkit.events') return 'event-type markers (bpfkit.h BPFKIT_EVENT)';
   if (s.name === '.ksyms') return 'kernel symbol externs';
   return '';
 }

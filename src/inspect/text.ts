@@ -106,7 +106,7 @@ function functionBlock(f: FunctionReport, fields: [string, string][]): string[] 
   if (f.coreRelocations.length) {
     out.push(
       ...table(
-        ['Insn', 'Kind', 'Accesses'],
+        ['Insn', 'Kind', 'Access'],
         f.coreRelocations.map((c) => [String(c.insn), c.kind, `${c.spec} (${c.access})`]),
         [true, false, false],
         '      ',
