@@ -118,7 +118,7 @@ function runWorker(
   let hung = false;
   // A case gets its budget plus generous slack before the worker is killed as hung (a slow but
   // finishing case is still counted as a hang from its measured time).
-  const killAfter = Math.max(10000, 5 * a.budgetMs);
+  const killAfter = Math.max(2000, 5 * a.budgetMs);
   let timer: NodeJS.Timeout | undefined;
   const arm = (): void => {
     clearTimeout(timer);

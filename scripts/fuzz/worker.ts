@@ -14,8 +14,13 @@ const [seedArg, fromArg, toArg, ...files] = process.argv.slice(2);
 const seed = Number(seedArg);
 const corpus = files.map((f) => layoutOf(basename(f), readFileSync(f)));
 const helpers = kernelHelperNames();
+// Test hooks: make case N crash (as a libbpf segfault would) or hang, to prove the supervisor copes.
+const crashAt = Number(process.env.BPFKIT_FUZZ_CRASH_AT ?? -1);
+const hangAt = Number(process.env.BPFKIT_FUZZ_HANG_AT ?? -1);
 process.stdout.write('ready\n');
 for (let i = Number(fromArg); i < Number(toArg); i++) {
+  if (i === crashAt) process.kill(process.pid, 'SIGSEGV');
+  while (i === hangAt);
   const m = mutant(corpus, seed, i);
   const a = inspectHalf(m.bytes, helpers);
   const b = loaderHalf(m.bytes);
