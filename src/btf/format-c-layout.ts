@@ -44,6 +44,44 @@ export function padding(from: number, to: number): string[] {
   return out;
 }
 
+/**
+ * By kind: the word of a type that strip() follows (2: the size-or-type word of typedefs, qualifiers
+ * and type tags; 3: an array's element type), 0 where it stops. A table instead of a chain of
+ * comparisons: these walks run for every member of every struct.
+ */
+const THROUGH = new Uint8Array(32);
+const THROUGH_ARRAYS = new Uint8Array(32);
+for (const k of [K.TYPEDEF, K.CONST, K.VOLATILE, K.RESTRICT, K.TYPE_TAG]) THROUGH[k] = THROUGH_ARRAYS[k] = 2;
+THROUGH_ARRAYS[K.ARRAY] = 3;
+
+/**
+ * ORs into `embedOr`, per struct/union, every byte offset at which some struct or union member embeds
+ * it by value (directly or as an array element).
+ */
+function embedOffsets(t: BtfTable, embedOr: Int32Array): void {
+  const { kinds, u32, start, decls } = t;
+  const STRUCT = K.STRUCT;
+  const UNION = K.UNION;
+  for (let i = 0; i < decls.length; i++) {
+    const id = decls[i];
+    const k = kinds[id];
+    if (k !== STRUCT && k !== UNION) continue;
+    const w = start[id];
+    const kflag = u32[w + 1] >>> 31;
+    const end = w + 3 + 3 * (u32[w + 1] & 0xffff);
+    for (let o = w + 3; o < end; o += 3) {
+      let c = u32[o + 1];
+      for (let guard = 0; guard < 256; guard++) {
+        const at = THROUGH_ARRAYS[kinds[c]];
+        if (at === 0) break;
+        c = u32[start[c] + at];
+      }
+      const ck = kinds[c];
+      if (ck === STRUCT || ck === UNION) embedOr[c] |= (kflag ? u32[o + 2] & 0xffffff : u32[o + 2]) >>> 3;
+    }
+  }
+}
+
 /** Plan states, by type id. */
 const UNPLANNED = 0;
 const NATURAL = 1;
@@ -84,33 +122,17 @@ export class LayoutPlanner {
     this.sizeMemo = new Float64Array(n).fill(-1);
     this.alignMemo = new Uint32Array(n);
     this.embedOr = new Int32Array(n);
-    const { kinds, u32, start } = t;
-    for (let i = 0, decls = t.decls; i < decls.length; i++) {
-      const id = decls[i];
-      const k = kinds[id];
-      if (k !== K.STRUCT && k !== K.UNION) continue;
-      const w = start[id];
-      const kflag = u32[w + 1] >>> 31;
-      const end = w + 3 + 3 * (u32[w + 1] & 0xffff);
-      for (let o = w + 3; o < end; o += 3) {
-        const c = this.strip(u32[o + 1], true);
-        const ck = kinds[c];
-        if (ck === K.STRUCT || ck === K.UNION) {
-          this.embedOr[c] |= (kflag ? u32[o + 2] & 0xffffff : u32[o + 2]) >>> 3;
-        }
-      }
-    }
+    embedOffsets(t, this.embedOr);
   }
 
   /** Follows typedefs, qualifiers, type tags and (when `arrays`) array element types; returns an id. */
   strip(id: number, arrays = false): number {
     const { kinds, u32, start } = this.t;
+    const next = arrays ? THROUGH_ARRAYS : THROUGH;
     for (let guard = 0; guard < 256; guard++) {
-      const k = kinds[id];
-      if (k === K.TYPEDEF || k === K.CONST || k === K.VOLATILE || k === K.RESTRICT || k === K.TYPE_TAG) {
-        id = u32[start[id] + 2];
-      } else if (k === K.ARRAY && arrays) id = u32[start[id] + 3];
-      else return id;
+      const at = next[kinds[id]];
+      if (at === 0) return id;
+      id = u32[start[id] + at];
     }
     return id;
   }
@@ -299,8 +321,8 @@ export class LayoutPlanner {
       } else if (bits) {
         const unit = natural * 8;
         // A bit-field that would straddle a storage unit of its type starts at the next unit.
-        let p = cur;
-        if (!packed && (p % unit) + bits > size) p = alignUp(p, unit);
+        const next = alignUp(cur, unit);
+        const p = !packed && (cur % unit) + bits > size ? next : cur;
         if (p > off || (!packed && (off % unit) + bits > size)) return false;
         if (p < off) pad = cur;
         cur = off + bits;
@@ -310,25 +332,65 @@ export class LayoutPlanner {
         const a = packed ? 1 : natural;
         const p = alignUp(cur, a * 8);
         if (p > off) return false;
-        if (p < off) {
-          if (!packed) attr = this.inferAlign(id, sizeBytes, a, cur, off);
-          if (!attr) pad = cur;
-        }
+        // A gap clang would not leave: an aligned(N) on the member, else padding before it.
+        attr = this.gapAlign(id, sizeBytes, packed, a, cur, p, off);
+        if (p < off && !attr) pad = cur;
         cur = off + size;
         align = Math.max(align, a, attr);
       }
       if (pad >= 0 || attr) detail = true;
       if (rec >= 0) {
         const b = rec + 4 * i;
-        if (pad >= 0) {
-          r[b] = pad;
-          r[b + 1] = off;
-        }
+        const padded = pad >= 0;
+        r[b] = padded ? pad : 0;
+        r[b + 1] = padded ? off : 0;
         r[b + 2] = attr;
         r[b + 3] = bits;
       }
     }
-    // Reconcile the simulated end with the BTF size.
+    return this.finish(id, isUnion, sizeBytes, align, cur, detail, rec, n);
+  }
+
+  /*
+   * The layout's rare cases (gaps, tail padding) are in gapAlign and finish, which simulate calls
+   * every time: code that runs only in a rare case has no type feedback when simulate gets optimized,
+   * and running it then throws simulate's optimized code away (several times over for vmlinux).
+   * Kept out of line (they are too big to inline) such a case costs only these small functions.
+   */
+
+  /**
+   * For a member at byte-aligned bit `target` that the layout (at bit `cur`, next aligned position `p`)
+   * would place earlier: the aligned(N) attribute that moves it there, or 0 (also when there is no gap
+   * or the composite is packed).
+   */
+  private gapAlign(
+    id: number,
+    sizeBytes: number,
+    packed: boolean,
+    natural: number,
+    cur: number,
+    p: number,
+    target: number,
+  ): number {
+    if (packed || p === target) return 0;
+    return this.inferAlign(id, sizeBytes, natural, cur, target);
+  }
+
+  /**
+   * Reconciles the simulated end (bit `cur`, alignment `align`) of composite `id` with its BTF size:
+   * an aligned(N) on the type or tail padding (written to the record at `rec` after `n` members).
+   * Sets resAlign/resAttr/resDetail; false when the layout cannot match.
+   */
+  private finish(
+    id: number,
+    isUnion: boolean,
+    sizeBytes: number,
+    align: number,
+    cur: number,
+    detail: boolean,
+    rec: number,
+    n: number,
+  ): boolean {
     const size = sizeBytes * 8;
     const end = alignUp(cur, align * 8);
     if (end > size || sizeBytes % align !== 0) return false;
@@ -339,6 +401,7 @@ export class LayoutPlanner {
       else if (isUnion && size > 64) return false;
       else detail = true;
       if (!attrAlign && rec >= 0) {
+        const r = this.rec;
         const b = rec + 4 * n;
         r[b] = isUnion ? 0 : cur;
         r[b + 1] = size;

@@ -9,6 +9,15 @@
 import { K, type BtfTable } from './format-c-table.js';
 import type { ByteWriter } from './format-c-writer.js';
 
+// Kind numbers as local constants: the naming pass runs once per process, mostly before it is
+// optimized, and a property load per comparison costs more than the comparison there.
+const STRUCT = K.STRUCT;
+const UNION = K.UNION;
+const ENUM = K.ENUM;
+const ENUM64 = K.ENUM64;
+const TYPEDEF = K.TYPEDEF;
+const FWD = K.FWD;
+
 /** Resolved C names of every type in a BtfTable, by type id. */
 export class CNames {
   private readonly t: BtfTable;
@@ -16,74 +25,140 @@ export class CNames {
   private readonly suffix: Uint32Array;
   /** For a fwd that names a struct/union also defined in the BTF: that type's id (else 0). */
   readonly fwdTarget: Int32Array;
-  /** `___N` suffixes of enumerators whose names repeat, by the word index of the enumerator. */
-  private readonly enumSuffix = new Map<number, number>();
-  /** Open-addressing hash set of string offsets (+1): one slot per distinct name. */
-  private readonly slots: Int32Array;
-  private readonly mask: number;
+  /** Index in enumSuffix of each enum's first enumerator, by type id. */
+  private readonly enumFirst: Int32Array;
+  /** Occurrence number of each enumerator's name (1 for the first), in declaration order. */
+  private readonly enumSuffix: Uint32Array;
 
   constructor(t: BtfTable) {
     this.t = t;
     const n = t.count;
-    const { kinds, u32, start } = t;
+    const { kinds, u32, start, decls } = t;
     this.suffix = new Uint32Array(n);
     this.fwdTarget = new Int32Array(n);
-    let names = t.decls.length;
-    for (let i = 0; i < t.decls.length; i++) {
-      const k = kinds[t.decls[i]];
-      if (k === K.ENUM || k === K.ENUM64) names += t.vlen(t.decls[i]);
+    this.enumFirst = new Int32Array(n);
+    let enumerators = 0;
+    for (let i = 0; i < decls.length; i++) {
+      const k = kinds[decls[i]];
+      if (k === ENUM || k === ENUM64) enumerators += u32[start[decls[i]] + 1] & 0xffff;
     }
+    this.enumSuffix = new Uint32Array(enumerators);
     let size = 1024;
-    while (size < names) size *= 2;
-    this.slots = new Int32Array(size * 2);
-    this.mask = size * 2 - 1;
+    while (size < decls.length + enumerators) size *= 2;
+    const names = new NameSet(t.strBytes, size * 2);
     // Name counts per hash slot (one slot per distinct name), one array per C namespace.
-    const tags = new Int32Array(this.slots.length);
-    const idents = new Int32Array(this.slots.length);
-    const firstComposite = new Int32Array(this.slots.length);
-    for (let i = 0, decls = t.decls; i < decls.length; i++) {
-      const id = decls[i];
-      const k = kinds[id];
-      const w = start[id];
-      if (k === K.STRUCT || k === K.UNION) {
-        if (u32[w] === 0) continue;
-        const slot = this.slot(u32[w]);
-        if (!firstComposite[slot]) firstComposite[slot] = id;
-        this.suffix[id] = ++tags[slot];
-      } else if (k === K.ENUM || k === K.ENUM64) {
-        if (u32[w] !== 0) this.suffix[id] = ++tags[this.slot(u32[w])];
-        const step = k === K.ENUM ? 2 : 3;
-        const end = w + 3 + step * (u32[w + 1] & 0xffff);
-        for (let o = w + 3; o < end; o += step) {
-          const c = ++idents[this.slot(u32[o])];
-          if (c > 1) this.enumSuffix.set(o, c);
-        }
-      } else if (k === K.TYPEDEF) {
-        this.suffix[id] = ++idents[this.slot(u32[w])];
-      }
-    }
+    const tags = new Int32Array(size * 2);
+    const idents = new Int32Array(size * 2);
+    const firstComposite = new Int32Array(size * 2);
+    countNames(t, names, this.suffix, this.enumFirst, this.enumSuffix, tags, idents, firstComposite);
     // A fwd of a type that is also fully defined is the same C type: reuse its name, declare nothing.
-    for (let i = 0, decls = t.decls; i < decls.length; i++) {
+    for (let i = 0; i < decls.length; i++) {
       const id = decls[i];
-      if (kinds[id] !== K.FWD) continue;
-      const slot = this.slot(u32[start[id]]);
+      if (kinds[id] !== FWD) continue;
+      const slot = names.slot(u32[start[id]]);
       const def = firstComposite[slot];
-      if (def && (kinds[def] === K.UNION) === t.kflag(id)) {
+      if (def && (kinds[def] === UNION) === t.kflag(id)) {
         this.fwdTarget[id] = def;
         this.suffix[id] = this.suffix[def];
       } else this.suffix[id] = ++tags[slot];
     }
   }
 
-  /** The hash slot of the string at `off`: equal strings (at any offset) share one slot. */
-  private slot(off: number): number {
-    const b = this.t.strBytes;
+  /** Writes the C name (tag or typedef name) of type `id`. */
+  write(id: number, out: ByteWriter): void {
+    const target = this.fwdTarget[id] || id;
+    out.z(this.t.strBytes, this.t.u32[this.t.start[target]]);
+    out.s(suffixText(this.suffix[target]));
+  }
+
+  /** The C name of type `id` as a string. */
+  text(id: number): string {
+    const c = this.suffix[id];
+    return c > 1 ? `${this.t.name(id)}___${c}` : this.t.name(id);
+  }
+
+  /** Writes the name of enumerator `i` of enum `id` (its record at word `w`), suffixed if it repeats. */
+  enumerator(id: number, i: number, w: number, out: ByteWriter): void {
+    out.z(this.t.strBytes, this.t.u32[w]);
+    out.s(suffixText(this.enumSuffix[this.enumFirst[id] + i]));
+  }
+}
+
+/**
+ * The `___N` suffix for occurrence `c` of a name ('' for the first). Written for every name, rather
+ * than behind a rarely taken branch that the optimized writers would have no type feedback for.
+ */
+function suffixText(c: number): string {
+  return SUFFIXES[c] ?? `___${c}`;
+}
+
+const SUFFIXES: string[] = Array.from({ length: 64 }, (_, c) => (c > 1 ? `___${c}` : ''));
+
+/**
+ * Counts the names of structs, unions, enums, enumerators and typedefs per namespace and records each
+ * one's occurrence number (its suffix). One tight loop over locals, with the same operations for every
+ * enumerator (no rarely taken branch that the optimized code would not have seen).
+ */
+function countNames(
+  t: BtfTable,
+  names: NameSet,
+  suffix: Uint32Array,
+  enumFirst: Int32Array,
+  enumSuffix: Uint32Array,
+  tags: Int32Array,
+  idents: Int32Array,
+  firstComposite: Int32Array,
+): void {
+  const { kinds, u32, start, decls } = t;
+  let e = 0;
+  for (let i = 0; i < decls.length; i++) {
+    const id = decls[i];
+    const k = kinds[id];
+    const w = start[id];
+    if (k === STRUCT || k === UNION) {
+      if (u32[w] === 0) continue;
+      const slot = names.slot(u32[w]);
+      if (firstComposite[slot] === 0) firstComposite[slot] = id;
+      suffix[id] = ++tags[slot];
+    } else if (k === ENUM || k === ENUM64) {
+      if (u32[w] !== 0) suffix[id] = ++tags[names.slot(u32[w])];
+      const step = k === ENUM ? 2 : 3;
+      const end = w + 3 + step * (u32[w + 1] & 0xffff);
+      enumFirst[id] = e;
+      for (let o = w + 3; o < end; o += step) enumSuffix[e++] = ++idents[names.slot(u32[o])];
+    } else if (k === TYPEDEF) {
+      suffix[id] = ++idents[names.slot(u32[w])];
+    }
+  }
+}
+
+/**
+ * Open-addressing hash set of NUL-terminated strings in a string section, by content: equal strings
+ * (at any offset) share one slot.
+ */
+class NameSet {
+  private readonly b: Uint8Array;
+  /** String offset + 1 of the first string seen in each slot (0: free). */
+  private readonly slots: Int32Array;
+  private readonly mask: number;
+
+  /** `size` (a power of two) must exceed the number of distinct strings looked up. */
+  constructor(strBytes: Uint8Array, size: number) {
+    this.b = strBytes;
+    this.slots = new Int32Array(size);
+    this.mask = size - 1;
+  }
+
+  /** The slot of the string at `off`. */
+  slot(off: number): number {
+    const b = this.b;
     let h = 0x811c9dc5;
     let end = off;
     for (; b[end] !== 0 && end < b.length; end++) h = Math.imul(h ^ b[end], 0x01000193);
     const len = end - off;
     const slots = this.slots;
-    for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
+    const mask = this.mask;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
       const s = slots[i] - 1;
       if (s < 0) {
         slots[i] = off + 1;
@@ -93,26 +168,5 @@ export class CNames {
       while (j < len && b[s + j] === b[off + j]) j++;
       if (j === len && b[s + len] === 0) return i;
     }
-  }
-
-  /** Writes the C name (tag or typedef name) of type `id`. */
-  write(id: number, out: ByteWriter): void {
-    const target = this.fwdTarget[id] || id;
-    out.z(this.t.strBytes, this.t.u32[this.t.start[target]]);
-    const c = this.suffix[target];
-    if (c > 1) out.s(`___${c}`);
-  }
-
-  /** The C name of type `id` as a string. */
-  text(id: number): string {
-    const c = this.suffix[id];
-    return c > 1 ? `${this.t.name(id)}___${c}` : this.t.name(id);
-  }
-
-  /** Writes the name of the enumerator whose record starts at word `w`, suffixed if it repeats. */
-  enumerator(w: number, out: ByteWriter): void {
-    out.z(this.t.strBytes, this.t.u32[w]);
-    const c = this.enumSuffix.get(w);
-    if (c !== undefined) out.s(`___${c}`);
   }
 }

@@ -31,10 +31,40 @@ const QUALS = [
 ];
 const QUAL_BIT: Record<number, number> = { [K.CONST]: 1, [K.VOLATILE]: 2, [K.RESTRICT]: 4 };
 
+/**
+ * ` __attribute__((aligned(N)))` by N, '' for 0: the attribute is written for every member through
+ * this table rather than behind a (rarely taken) branch. N is a power of two up to a page (others
+ * are built on demand).
+ */
+const aligned = (a: number): string => ` __attribute__((aligned(${a})))`;
+const ALIGNED: (string | undefined)[] = Array.from({ length: 4097 }, (_, a) =>
+  a === 0 ? '' : (a & (a - 1)) === 0 ? aligned(a) : undefined,
+);
+
+const NO_PADDING: string[] = [];
+
 const C_INT_NAME = /^(?:(?:signed|unsigned|short|long|int|char|_Bool|__int128) ?)+$/;
 const C_FLOAT_NAME = /^(?:float|double|long double)$/;
 const INT_BASE: Record<number, string> = { 1: 'char', 2: 'short', 4: 'int', 8: 'long', 16: '__int128' };
 const ENUM_BASE: Record<number, string> = { 1: 'char', 2: 'short', 4: 'int', 8: 'long long' };
+
+/** `__builtin_va_list` with its terminating NUL. */
+const VA_LIST = Uint8Array.from('__builtin_va_list\0', (c) => c.charCodeAt(0));
+
+/** Whether the NUL-terminated string at `off` in `b` is `name` (which includes the NUL). */
+function nameIs(b: Uint8Array, off: number, name: Uint8Array): boolean {
+  // Compare the first byte before looping: almost every name differs there.
+  if (b[off] !== name[0]) return false;
+  for (let i = 1; i < name.length; i++) if (b[off + i] !== name[i]) return false;
+  return true;
+}
+
+/** The NUL-terminated string at `off` in `b`, latin1-decoded (byte-exact). */
+function latin1(b: Uint8Array, off: number): string {
+  let end = off;
+  while (end < b.length && b[end] !== 0) end++;
+  return Buffer.from(b.buffer, b.byteOffset + off, end - off).toString('latin1');
+}
 
 /**
  * The attribute that gives an enum its BTF size where clang's choice from the values alone differs:
@@ -102,11 +132,12 @@ export class CRenderer {
     this.state = new Uint8Array(t.count);
     this.declCache = new Float64Array(4 * t.count);
     this.transparent = new Uint8Array(t.count);
-    for (let i = 0, decls = t.decls; i < decls.length; i++) {
+    // The compiler's own __builtin_va_list cannot be redefined, and on the BPF target it is not the
+    // kernel's (x86's is struct __va_list_tag[1]): spell out the BTF type wherever it is used.
+    const { kinds, u32, start, decls, strBytes } = t;
+    for (let i = 0; i < decls.length; i++) {
       const id = decls[i];
-      // The compiler's own __builtin_va_list cannot be redefined, and on the BPF target it is not the
-      // kernel's (x86's is struct __va_list_tag[1]): spell out the BTF type wherever it is used.
-      if (t.kinds[id] === K.TYPEDEF && t.name(id) === '__builtin_va_list') this.transparent[id] = 1;
+      if (kinds[id] === K.TYPEDEF && nameIs(strBytes, u32[start[id]], VA_LIST)) this.transparent[id] = 1;
     }
   }
 
@@ -131,7 +162,7 @@ export class CRenderer {
       let bits: number;
       if (base >= 0) {
         const b = base + 4 * i;
-        if (rec[b + 1]) for (const p of padding(rec[b], rec[b + 1])) this.line(ind, p);
+        this.padLines(ind, rec[b], rec[b + 1]);
         attr = rec[b + 2];
         bits = rec[b + 3];
       } else bits = layout.width(kflag, o);
@@ -148,32 +179,44 @@ export class CRenderer {
         w.s(': ');
         w.n(bits);
       }
-      if (attr) {
-        w.s(' __attribute__((aligned(');
-        w.n(attr);
-        w.s(')))');
-      }
+      // Written unconditionally ('' for none): see ALIGNED.
+      w.s(ALIGNED[attr] ?? aligned(attr));
       w.c(59); // ;
       rec = layout.records;
     }
-    const tailTo = base >= 0 ? rec[base + 4 * n + 1] : 0;
-    if (tailTo) {
-      if (rec[base + 4 * n + 2]) this.line(ind, `long: ${tailTo}`);
-      else for (const p of padding(rec[base + 4 * n], tailTo)) this.line(ind, p);
-    }
+    const tailTo = base >= 0 ? this.tail(ind, base + 4 * n) : 0;
     if (base >= 0) layout.release(base);
     if (n || tailTo) {
       w.c(10);
       w.s(tabs(indent));
     }
     w.c(125); // }
-    if (layout.packed(id)) w.s(' __attribute__((packed))');
+    w.s(layout.packed(id) ? ' __attribute__((packed))' : '');
     const a = layout.attrAlign(id);
-    if (a) {
-      w.s(' __attribute__((aligned(');
-      w.n(a);
-      w.s(')))');
+    w.s(ALIGNED[a] ?? aligned(a));
+  }
+
+  /*
+   * Rare cases of a body (padding, tail padding, 64-bit enumerators, varargs) are written by separate
+   * functions that the hot code calls every time, or through tables: code that runs only in a rare
+   * case has no type feedback when the caller gets optimized, and running it then throws the caller's
+   * optimized code away (and the big callers here take long to compile again).
+   */
+
+  /** Writes unnamed bit-fields that pad from bit `from` to bit `to` (nothing when `to` is 0), a line each. */
+  private padLines(ind: string, from: number, to: number): void {
+    for (const p of to ? padding(from, to) : NO_PADDING) this.line(ind, p);
+  }
+
+  /** Writes the tail padding recorded at `at` (see LayoutPlanner.record); returns where it ends (0: none). */
+  private tail(ind: string, at: number): number {
+    const rec = this.layout.records;
+    const tailTo = rec[at + 1];
+    if (tailTo) {
+      if (rec[at + 2]) this.line(ind, `long: ${tailTo}`);
+      else this.padLines(ind, rec[at], tailTo);
     }
+    return tailTo;
   }
 
   private line(ind: string, text: string): void {
@@ -202,15 +245,9 @@ export class CRenderer {
     for (let i = 0, o = at + 3; i < n; i++, o += is64 ? 3 : 2) {
       w.c(10);
       w.s(ind);
-      this.names.enumerator(o, w);
+      this.names.enumerator(id, i, o, w);
       w.s(' = ');
-      if (!is64) w.n(signed ? u32[o + 1] | 0 : u32[o + 1]);
-      else {
-        const u = (BigInt(u32[o + 2]) << 32n) | BigInt(u32[o + 1]);
-        const s = BigInt.asIntN(64, u);
-        // -2^63 has no literal of its own: its magnitude overflows long long.
-        w.s(!signed ? `${u}ULL` : s === -(2n ** 63n) ? '(-9223372036854775807LL - 1)' : `${s}LL`);
-      }
+      this.enumValue(o, is64, signed);
       w.c(44); // ,
     }
     if (n) {
@@ -218,8 +255,20 @@ export class CRenderer {
       w.s(tabs(indent));
     }
     w.c(125);
-    const attr = enumSizeAttr(u32, at, is64, signed);
-    if (attr) w.s(attr);
+    w.s(enumSizeAttr(u32, at, is64, signed));
+  }
+
+  /** Writes the value of the enumerator at word `o`. */
+  private enumValue(o: number, is64: boolean, signed: boolean): void {
+    const u32 = this.t.u32;
+    if (!is64) {
+      this.w.n(signed ? u32[o + 1] | 0 : u32[o + 1]);
+      return;
+    }
+    const u = (BigInt(u32[o + 2]) << 32n) | BigInt(u32[o + 1]);
+    const s = BigInt.asIntN(64, u);
+    // -2^63 has no literal of its own: its magnitude overflows long long.
+    this.w.s(!signed ? `${u}ULL` : s === -(2n ** 63n) ? '(-9223372036854775807LL - 1)' : `${s}LL`);
   }
 
   /**
@@ -351,9 +400,10 @@ export class CRenderer {
     w.c(40);
     if (n === 0) w.s('void');
     for (let i = 0, o = t.data(id); i < n; i++, o += 2) {
-      if (i) w.s(', ');
-      if (t.u32[o + 1] === 0) w.s('...');
-      else this.decl(t.u32[o + 1], 0, 0, indent, false);
+      // One write per parameter whether or not it is the varargs marker (see composite's note).
+      const type = t.u32[o + 1];
+      w.s(type ? (i ? ', ' : '') : i ? ', ...' : '...');
+      if (type) this.decl(type, 0, 0, indent, false);
     }
     w.c(41);
   }
@@ -405,7 +455,7 @@ export class CRenderer {
     const cached = this.scalars[id];
     if (cached) return cached;
     const t = this.t;
-    const name = t.name(id);
+    const name = latin1(t.strBytes, t.u32[t.start[id]]);
     const size = t.sizeOrType(id);
     let s: string;
     if (t.kinds[id] === K.FLOAT) s = C_FLOAT_NAME.test(name) ? name : size === 4 ? 'float' : 'double';

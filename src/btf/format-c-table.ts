@@ -32,29 +32,52 @@ export const K = {
   ENUM64: 19,
 } as const;
 
-/** Words of kind-specific data after the 3-word header: [fixed, per vlen entry]. */
-const EXTRA: ReadonlyArray<readonly [number, number] | undefined> = [
-  undefined,
-  [1, 0], // int: encoding
-  [0, 0], // ptr
-  [3, 0], // array
-  [0, 3], // struct
-  [0, 3], // union
-  [0, 2], // enum
-  [0, 0], // fwd
-  [0, 0], // typedef
-  [0, 0], // volatile
-  [0, 0], // const
-  [0, 0], // restrict
-  [0, 0], // func
-  [0, 2], // func_proto
-  [1, 0], // var
-  [0, 3], // datasec
-  [0, 0], // float
-  [1, 0], // decl_tag
-  [0, 0], // type_tag
-  [0, 3], // enum64
-];
+/**
+ * Per-kind shape tables, indexed by the 5-bit kind field, so that indexing runs the same few operations
+ * for every kind (a switch per type made rare kinds, e.g. the one DATASEC at the end of vmlinux, run
+ * code the optimizing compiler had no feedback for, and throw that code away).
+ * FIXED: words of kind-specific data after the 3-word header (0xff: unknown kind); STRIDE: words per
+ * vlen entry; REF2: 1 when the size-or-type word is a type id; M_NAME / M_TYPE: 1 when a vlen entry's
+ * first / second word is a string offset / type id (DATASEC entries hold a type id in their first);
+ * DECL: 1 for the kinds a C header declares.
+ */
+const FIXED = new Uint8Array(32).fill(0xff);
+const STRIDE = new Uint8Array(32);
+const REF2 = new Uint8Array(32);
+const M_NAME = new Uint8Array(32);
+const M_TYPE = new Uint8Array(32);
+const M_TYPE_AT = new Uint8Array(32);
+const DECL = new Uint8Array(32);
+// kind, fixed words, words per entry, size-or-type is a type, entry name, entry type (word), decl
+for (const [k, fixed, stride, ref2, mName, mType, mTypeAt, decl] of [
+  [K.INT, 1, 0, 0, 0, 0, 0, 0],
+  [K.PTR, 0, 0, 1, 0, 0, 0, 0],
+  [K.ARRAY, 3, 0, 0, 0, 0, 0, 0],
+  [K.STRUCT, 0, 3, 0, 1, 1, 1, 1],
+  [K.UNION, 0, 3, 0, 1, 1, 1, 1],
+  [K.ENUM, 0, 2, 0, 1, 0, 0, 1],
+  [K.FWD, 0, 0, 0, 0, 0, 0, 1],
+  [K.TYPEDEF, 0, 0, 1, 0, 0, 0, 1],
+  [K.VOLATILE, 0, 0, 1, 0, 0, 0, 0],
+  [K.CONST, 0, 0, 1, 0, 0, 0, 0],
+  [K.RESTRICT, 0, 0, 1, 0, 0, 0, 0],
+  [K.FUNC, 0, 0, 1, 0, 0, 0, 0],
+  [K.FUNC_PROTO, 0, 2, 1, 1, 1, 1, 0],
+  [K.VAR, 1, 0, 1, 0, 0, 0, 0],
+  [K.DATASEC, 0, 3, 0, 0, 1, 0, 0],
+  [K.FLOAT, 0, 0, 0, 0, 0, 0, 0],
+  [K.DECL_TAG, 1, 0, 1, 0, 0, 0, 0],
+  [K.TYPE_TAG, 0, 0, 1, 0, 0, 0, 0],
+  [K.ENUM64, 0, 3, 0, 1, 0, 0, 1],
+]) {
+  FIXED[k] = fixed;
+  STRIDE[k] = stride;
+  REF2[k] = ref2;
+  M_NAME[k] = mName;
+  M_TYPE[k] = mType;
+  M_TYPE_AT[k] = mTypeAt;
+  DECL[k] = decl;
+}
 
 /** A raw BTF blob (plus its base, for split BTF) indexed by type id. */
 export class BtfTable {
@@ -112,12 +135,19 @@ export class BtfTable {
     }
     if (typeLen % 4 !== 0) throw new FormatError('BTF type section length is not a multiple of 4');
     const baseWords = base ? base.u32.length : 0;
-    const u32 = new Uint32Array(baseWords + typeLen / 4);
-    if (base) u32.set(base.u32);
-    // Copy through bytes: the section may not be 4-byte aligned in the file.
-    new Uint8Array(u32.buffer, baseWords * 4, typeLen).set(
-      data.subarray(hdrLen + typeOff, hdrLen + typeOff + typeLen),
-    );
+    const at = data.byteOffset + hdrLen + typeOff;
+    let u32: Uint32Array;
+    if (!base && at % 4 === 0) {
+      // Aligned (the usual case for a file read whole): a view, no copy.
+      u32 = new Uint32Array(data.buffer, at, typeLen / 4);
+    } else {
+      u32 = new Uint32Array(baseWords + typeLen / 4);
+      if (base) u32.set(base.u32);
+      // Copy through bytes: the section may not be 4-byte aligned in the file.
+      new Uint8Array(u32.buffer, baseWords * 4, typeLen).set(
+        data.subarray(hdrLen + typeOff, hdrLen + typeOff + typeLen),
+      );
+    }
     let strBytes = data.subarray(hdrLen + strOff, hdrLen + strOff + strLen);
     if (base) {
       const all = new Uint8Array(base.strBytes.length + strBytes.length);
@@ -138,71 +168,15 @@ export class BtfTable {
     }
     const decls = new Int32Array(most);
     if (base) decls.set(base.decls);
-    let nDecls = base ? base.decls.length : 0;
-    let n = firstId;
-    const end = u32.length;
-    // One pass: index the types and note the largest type id and string offset referenced, so that a
-    // single comparison afterwards validates every reference.
-    let maxRef = 0;
-    let maxStr = 0;
-    for (let w = baseWords; w < end;) {
-      if (w + 3 > end) throw new FormatError(`BTF type ${n} runs past the type section`);
-      const info = u32[w + 1];
-      const kind = (info >>> 24) & 0x1f;
-      const vlen = info & 0xffff;
-      const extra = EXTRA[kind];
-      if (!extra) throw new FormatError(`BTF type ${n} has unknown kind ${kind}`);
-      starts[n] = w;
-      kinds[n] = kind;
-      const next = w + 3 + extra[0] + extra[1] * vlen;
-      if (next > end) throw new FormatError(`BTF type ${n} runs past the type section`);
-      if (u32[w] > maxStr) maxStr = u32[w];
-      switch (kind) {
-        case K.STRUCT:
-        case K.UNION:
-          for (let o = w + 3; o < next; o += 3) {
-            if (u32[o] > maxStr) maxStr = u32[o];
-            if (u32[o + 1] > maxRef) maxRef = u32[o + 1];
-          }
-          break;
-        case K.FUNC_PROTO:
-          if (u32[w + 2] > maxRef) maxRef = u32[w + 2];
-          for (let o = w + 3; o < next; o += 2) {
-            if (u32[o] > maxStr) maxStr = u32[o];
-            if (u32[o + 1] > maxRef) maxRef = u32[o + 1];
-          }
-          break;
-        case K.ENUM:
-        case K.ENUM64:
-          for (let o = w + 3; o < next; o += kind === K.ENUM ? 2 : 3) if (u32[o] > maxStr) maxStr = u32[o];
-          break;
-        case K.ARRAY:
-          if (u32[w + 3] > maxRef) maxRef = u32[w + 3];
-          if (u32[w + 4] > maxRef) maxRef = u32[w + 4];
-          break;
-        case K.DATASEC:
-          for (let o = w + 3; o < next; o += 3) if (u32[o] > maxRef) maxRef = u32[o];
-          break;
-        case K.INT:
-        case K.FWD:
-        case K.FLOAT:
-          break;
-        default: // the kinds whose size-or-type word is a type id
-          if (u32[w + 2] > maxRef) maxRef = u32[w + 2];
-      }
-      if (
-        kind === K.STRUCT ||
-        kind === K.UNION ||
-        kind === K.ENUM ||
-        kind === K.ENUM64 ||
-        kind === K.TYPEDEF ||
-        kind === K.FWD
-      ) {
-        decls[nDecls++] = n;
-      }
-      n++;
-      w = next;
-    }
+    const { n, nDecls, maxRef, maxStr } = indexTypes(
+      u32,
+      baseWords,
+      firstId,
+      starts,
+      kinds,
+      decls,
+      base ? base.decls.length : 0,
+    );
     if (maxRef >= n) throw new FormatError(`BTF refers to type id ${maxRef} but has only ${n - 1} types`);
     if (maxStr >= strBytes.length && maxStr > 0) {
       throw new FormatError(`BTF refers to string offset ${maxStr} outside its string section`);
@@ -262,3 +236,64 @@ export class BtfTable {
 }
 
 const tableCache = new WeakMap<Btf, BtfTable>();
+
+/**
+ * Fills `starts`, `kinds` and `decls` for the types from word `w` on. Returns the id after the last,
+ * the number of decls, and the largest type id and string offset referenced (maxRef, maxStr), so that
+ * a single comparison afterwards validates every reference. Table-driven: the same operations for
+ * every kind (see FIXED).
+ */
+function indexTypes(
+  u32: Uint32Array,
+  w: number,
+  n: number,
+  starts: Uint32Array,
+  kinds: Uint8Array,
+  decls: Int32Array,
+  nDecls: number,
+): { n: number; nDecls: number; maxRef: number; maxStr: number } {
+  const end = u32.length;
+  let maxRef = 0;
+  let maxStr = 0;
+  while (w < end) {
+    if (w + 3 > end) throw new FormatError(`BTF type ${n} runs past the type section`);
+    const info = u32[w + 1];
+    const kind = (info >>> 24) & 0x1f;
+    const fixed = FIXED[kind];
+    if (fixed === 0xff) throw new FormatError(`BTF type ${n} has unknown kind ${kind}`);
+    const stride = STRIDE[kind];
+    const first = w + 3 + fixed;
+    const next = first + stride * (info & 0xffff);
+    if (next > end) throw new FormatError(`BTF type ${n} runs past the type section`);
+    starts[n] = w;
+    kinds[n] = kind;
+    decls[nDecls] = n;
+    nDecls += DECL[kind];
+    // Conditional code here only moves values: an operation that runs only when a new maximum turns up
+    // would have no type feedback when the loop gets optimized, and throw that code away when it runs.
+    const name = u32[w];
+    if (name > maxStr) maxStr = name;
+    const ref = u32[w + 2] * REF2[kind];
+    if (ref > maxRef) maxRef = ref;
+    if (fixed === 3) {
+      // ARRAY: element and index types.
+      const elem = u32[w + 3];
+      const index = u32[w + 4];
+      if (elem > maxRef) maxRef = elem;
+      if (index > maxRef) maxRef = index;
+    } else if (first < next) {
+      const mName = M_NAME[kind];
+      const mType = M_TYPE[kind];
+      const typeAt = M_TYPE_AT[kind];
+      for (let o = first; o < next; o += stride) {
+        const s = u32[o] * mName;
+        if (s > maxStr) maxStr = s;
+        const r = u32[o + typeAt] * mType;
+        if (r > maxRef) maxRef = r;
+      }
+    }
+    n++;
+    w = next;
+  }
+  return { n, nDecls, maxRef, maxStr };
+}

@@ -43,16 +43,28 @@ export class ByteWriter {
     else this.s(String(v));
   }
 
-  /** Appends the NUL-terminated string at `off` in `src`. */
+  /** Appends the NUL-terminated string at `off` in `src` (or up to its end). */
   z(src: Uint8Array, off: number): void {
-    let end = off;
-    while (end < src.length && src[end] !== 0) end++;
-    const n = end - off;
-    if (this.pos + n > this.buf.length) this.grow(n);
+    // One pass that copies while looking for the NUL (a read past the end gives undefined, which
+    // ends the loop too). A write past the end of the buffer is dropped, so check afterwards.
     const buf = this.buf;
     let p = this.pos;
-    for (let i = off; i < end; i++) buf[p++] = src[i];
-    this.pos = p;
+    let c = src[off];
+    while (c > 0) {
+      buf[p++] = c;
+      c = src[++off];
+    }
+    if (p > buf.length) this.overflowZ(src, off - (p - this.pos));
+    else this.pos = p;
+  }
+
+  /** z's rare path: the string did not fit; grow and copy it again. */
+  private overflowZ(src: Uint8Array, off: number): void {
+    let end = off;
+    while (end < src.length && src[end] !== 0) end++;
+    this.grow(end - off);
+    this.buf.set(src.subarray(off, end), this.pos);
+    this.pos += end - off;
   }
 
   /** Appends a copy of bytes [from, to) already written. */

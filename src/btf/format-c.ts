@@ -61,6 +61,19 @@ class CEmitter extends CRenderer {
           '#endif\n\n',
       );
     }
+    const deferred = this.emitDecls();
+    // The others still carry useful constants.
+    for (let i = 0; i < deferred.length; i++) this.defineEnum(deferred[i]);
+    if (pai) w.s('#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#endif\n\n');
+    w.s(`#endif /* ${guard} */\n`);
+  }
+
+  /**
+   * Emits every declaration in BTF order (each after what it needs) and returns the anonymous enums
+   * left for the end. Only the loop is here: code after a loop that gets optimized while it runs has
+   * no type feedback yet, and running it would throw the optimized code away.
+   */
+  private emitDecls(): number[] {
     const deferred: number[] = [];
     const { kinds, u32, start, decls } = this.t;
     for (let i = 0; i < decls.length; i++) {
@@ -84,10 +97,7 @@ class CEmitter extends CRenderer {
           break;
       }
     }
-    // The others still carry useful constants.
-    for (let i = 0; i < deferred.length; i++) this.defineEnum(deferred[i]);
-    if (pai) w.s('#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#endif\n\n');
-    w.s(`#endif /* ${guard} */\n`);
+    return deferred;
   }
 
   /** Emits a forward declaration of a named struct/union/fwd unless it is already declared or defined. */
@@ -166,17 +176,21 @@ class CEmitter extends CRenderer {
         case K.TYPE_TAG:
           id = u32[start[id] + 2];
           continue;
-        case K.TYPEDEF:
+        case K.TYPEDEF: {
+          // The target is read before the (rare) transparent case, which then only moves values: code
+          // that first runs after the walk got optimized would throw the optimized code away.
+          const target = u32[start[id] + 2];
           if (this.transparent[id]) {
-            id = u32[start[id] + 2];
+            id = target;
             continue;
           }
           this.typedef(id);
           if (!complete || this.declared[id]) return;
           // `declared` doubles as "target completed" for typedefs, which never get forward declarations.
           this.declared[id] = 1;
-          id = u32[start[id] + 2];
+          id = target;
           continue;
+        }
         case K.STRUCT:
         case K.UNION:
           if (u32[start[id]] === 0) {
