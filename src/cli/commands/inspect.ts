@@ -5,7 +5,7 @@
  * eunomia), directories, URLs and `-` (stdin) are accepted as `bpfkit run` accepts them.
  */
 import type { Command } from 'commander';
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 
 interface InspectCliOptions {
   disasm?: boolean;
@@ -21,11 +21,16 @@ function isElf(bytes: Uint8Array | undefined): boolean {
 
 /** The first bytes of a local file, or undefined for a directory or an unreadable path. */
 function head(path: string): Uint8Array | undefined {
+  let fd: number | undefined;
   try {
     if (statSync(path).isDirectory()) return undefined;
-    return readFileSync(path).subarray(0, 4);
+    fd = openSync(path, 'r');
+    const b = new Uint8Array(4);
+    return b.subarray(0, readSync(fd, b, 0, 4, 0));
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
