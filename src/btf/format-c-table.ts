@@ -6,7 +6,9 @@
  */
 import type { Btf } from './btf.js';
 import { FormatError } from '../errors/index.js';
-import { BTF_MAGIC } from './parse.js';
+
+/** parse.ts's BTF_MAGIC, without loading the parser for it (the dumpers start cold, per process). */
+const BTF_MAGIC = 0xeb9f;
 
 /** BTF kind numbers (uapi). */
 export const K = {

@@ -10,12 +10,18 @@ import { readFileSync, writeSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { FormatError, MissingDependencyError, UsageError } from '../../errors/index.js';
-import { ElfFile } from '../../elf/reader.js';
-import { VMLINUX_BTF_PATH } from '../../btf/btf.js';
 import { BtfTable } from '../../btf/format-c-table.js';
-import { formatCBytes } from '../../btf/format-c.js';
-import { formatRawBytes } from '../../btf/format-raw.js';
-import { registerBtfList } from './btf-list.js';
+
+// The formatters, the ELF reader and the BTF object model are imported when a dump needs them: a
+// `btf dump` starts in a few tens of milliseconds, and each module loaded on the way counts.
+
+/** btf.ts's VMLINUX_BTF_PATH, without loading the BTF object model for it. */
+const VMLINUX_BTF_PATH = '/sys/kernel/btf/vmlinux';
+
+// `btf list` reads the kernel's BTF objects through the bpf(2) bindings, which load koffi (a native
+// addon, ~20 ms); `bpfkit btf dump …` never needs them, so that command line skips the module.
+const argv = process.argv.slice(2);
+const list = argv[0] === 'btf' && argv[1] === 'dump' ? undefined : await import('./btf-list.js');
 
 interface DumpOptions {
   format?: string;
@@ -31,9 +37,10 @@ function readBytes(path: string): Uint8Array {
 }
 
 /** The raw BTF in `path`: the file itself, or the .BTF section when it is an ELF object. */
-function btfBytes(path: string): Uint8Array {
+async function btfBytes(path: string): Promise<Uint8Array> {
   const data = readBytes(path);
   if (data.length >= 4 && data[0] === 0x7f && data[1] === 0x45 && data[2] === 0x4c && data[3] === 0x46) {
+    const { ElfFile } = await import('../../elf/reader.js');
     const elf = new ElfFile(data);
     const sec = elf.section('.BTF');
     if (!sec) throw new FormatError(`${path}: no .BTF section (compile with clang -g)`);
@@ -46,13 +53,13 @@ function btfBytes(path: string): Uint8Array {
  * Loads the BTF to dump. Module BTF under /sys/kernel/btf is split BTF on top of vmlinux, which is
  * then used as the base unless `--base` names another.
  */
-export function loadBtfTable(path: string, basePath?: string): BtfTable {
+export async function loadBtfTable(path: string, basePath?: string): Promise<BtfTable> {
   if (!basePath && dirname(path) === dirname(VMLINUX_BTF_PATH) && basename(path) !== 'vmlinux') {
     basePath = VMLINUX_BTF_PATH;
   }
-  const base = basePath ? BtfTable.fromBytes(btfBytes(basePath)) : undefined;
+  const base = basePath ? BtfTable.fromBytes(await btfBytes(basePath)) : undefined;
   try {
-    return BtfTable.fromBytes(btfBytes(path), base);
+    return BtfTable.fromBytes(await btfBytes(path), base);
   } catch (e) {
     if (e instanceof FormatError) throw new FormatError(`${path}: ${e.message}`);
     throw e;
@@ -80,7 +87,7 @@ export function writeStdout(data: Uint8Array): void {
   }
 }
 
-function dump(words: string[], opts: DumpOptions): void {
+async function dump(words: string[], opts: DumpOptions): Promise<void> {
   // Also accept bpftool's word syntax: `dump file X [format c|raw]`.
   const args = words[0] === 'file' ? words.slice(1) : words.slice();
   let format = opts.format;
@@ -96,8 +103,42 @@ function dump(words: string[], opts: DumpOptions): void {
   // The dump runs once per process, cold: V8's default inlining makes its optimizing compiles cost about
   // as much CPU as the dump itself; shallower inlining halves that and runs no slower.
   setFlagsFromString('--max-inlined-bytecode-size-cumulative=100');
-  const table = loadBtfTable(args[0], opts.base);
-  writeStdout(format === 'c' ? formatCBytes(table) : formatRawBytes(table));
+  // Started first, so that the module files load while the BTF is read.
+  const formatter =
+    format === 'c'
+      ? import('../../btf/format-c.js').then((m) => m.formatCBytes)
+      : import('../../btf/format-raw.js').then((m) => m.formatRawBytes);
+  formatter.catch(() => undefined); // awaited below; a failed read must not leave it unhandled
+  const table = await loadBtfTable(args[0], opts.base);
+  writeStdout((await formatter)(table));
+}
+
+/**
+ * Runs `btf dump` for the plain command lines scripts use (words and `--format`/`--base` with their
+ * values, as `dump`'s commander definition takes them) without commander, which takes about as long to
+ * load and set up as reading the BTF. Returns undefined, having done nothing, for anything else (help,
+ * other options, `--`, a missing value): the caller then hands the command line to commander.
+ * Throws what the dump throws.
+ */
+export async function dumpFast(args: string[]): Promise<number | undefined> {
+  const words: string[] = [];
+  const opts: DumpOptions = {};
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const eq = a.indexOf('=');
+    const name = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
+    if (name !== '--format' && name !== '--base') {
+      if (a.startsWith('-')) return undefined;
+      words.push(a);
+      continue;
+    }
+    const value = eq > 0 && name !== a ? a.slice(eq + 1) : args[++i];
+    if (!value || (name === a && value.startsWith('-'))) return undefined;
+    opts[name === '--format' ? 'format' : 'base'] = value;
+  }
+  if (words.length === 0) return undefined;
+  await dump(words, opts);
+  return 0;
 }
 
 /** Registers `btf dump` (and, through btf-list.ts, `btf list`) on the `btf` command. */
@@ -112,5 +153,5 @@ export function register(program: Command): void {
     .option('--format <format>', 'raw (bpftool listing, default) or c (a compilable vmlinux.h)')
     .option('--base <file>', 'base BTF for split BTF (default: vmlinux for /sys/kernel/btf/<module>)')
     .action((words: string[], opts: DumpOptions) => dump(words, opts));
-  registerBtfList(btf);
+  list?.registerBtfList(btf);
 }
