@@ -123,6 +123,9 @@ function emitType(ctx: Ctx, typeId: number, off: string): string {
         return `buf.toString('utf8', ${off}, ${v})`;
       }
       const esz = btf.sizeof(t.type);
+      // Elements without bytes (a forward declaration, an empty struct) carry no values; malformed BTF
+      // can declare billions of them.
+      if (esz === 0) return '[]';
       if (t.nelems > 64) {
         // Long arrays: a loop keeps the generated function small.
         const sub = decoderFor(btf, t.type);

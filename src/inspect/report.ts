@@ -23,6 +23,9 @@ import type {
   SubprogramReport,
 } from './types.js';
 
+/** Globals larger than this many bytes are reported without their decoded value. */
+export const MAX_SHOWN_VALUE = 4096;
+
 /** Options of buildReport(). */
 export interface InspectOptions {
   /** What the user named, shown in the report (default `object`). */
@@ -148,7 +151,8 @@ class Builder {
       size: g.size,
       type: btf.typeName(g.type),
       readonly: g.readonly,
-      value: decoderFor(btf, g.type)(g.initial),
+      value: g.size <= MAX_SHOWN_VALUE ? decoderFor(btf, g.type)(g.initial) : null,
+      zero: g.initial.every((b) => b === 0),
     }));
   }
 }

@@ -4,7 +4,14 @@
  * top to bottom in one sitting. Kernel-independent.
  */
 import { toJson } from '../btf/decode.js';
-import type { BtfReport, FunctionReport, InspectReport, ProgramReport, SubprogramReport } from './types.js';
+import type {
+  BtfReport,
+  FunctionReport,
+  GlobalReport,
+  InspectReport,
+  ProgramReport,
+  SubprogramReport,
+} from './types.js';
 
 /** Renders the report as text, newline-terminated. */
 export function formatReport(r: InspectReport): string {
@@ -58,7 +65,7 @@ export function formatReport(r: InspectReport): string {
   out.push(
     ...table(
       ['Name', 'Section', 'Offset', 'Size', 'Type', 'Initial value'],
-      r.globals.map((g) => [g.name, g.section, String(g.offset), String(g.size), g.type, toJson(g.value)]),
+      r.globals.map((g) => [g.name, g.section, String(g.offset), String(g.size), g.type, valueText(g)]),
       [false, false, true, true, false, false],
     ),
   );
@@ -118,6 +125,12 @@ function functionBlock(f: FunctionReport, fields: [string, string][]): string[] 
     for (const l of f.disasm.replace(/\n$/, '').split('\n')) out.push(`      ${l}`);
   }
   return out;
+}
+
+/** The initial value as JSON, or a note for values too large to show. */
+function valueText(g: GlobalReport): string {
+  if (g.value !== null) return toJson(g.value);
+  return g.zero ? `(${g.size} zero bytes)` : `(${g.size} bytes, not shown)`;
 }
 
 /** `type NB`, or `NB` without a type, or `-` for zero-size keys and values (ring buffers). */

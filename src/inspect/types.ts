@@ -105,8 +105,13 @@ export interface GlobalReport {
   type: string;
   /** Whether it is read-only once loaded (`const volatile` in .rodata). */
   readonly: boolean;
-  /** Initial value decoded through BTF (see btf/decode.ts for the mapping). */
-  value: Decoded;
+  /**
+   * Initial value decoded through BTF (see btf/decode.ts for the mapping); null for globals larger
+   * than MAX_SHOWN_VALUE bytes, whose value a report would drown in.
+   */
+  value: Decoded | null;
+  /** Whether every initial byte is zero. */
+  zero: boolean;
 }
 
 /** What the object's BTF and .BTF.ext hold. */
