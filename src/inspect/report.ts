@@ -5,7 +5,13 @@
  * kernel's BTF when it is readable (else they print by number) unless the caller passes a table.
  */
 import { kernelHelperNames, type HelperNames } from '../asm/helpers.js';
-import { listSection, renderListing, type ListingLine } from '../asm/index.js';
+import {
+  listObjectCode,
+  listSection,
+  relocationTargets,
+  renderListing,
+  type ListingLine,
+} from '../asm/index.js';
 import { decoderFor } from '../btf/decode.js';
 import type { CoreRelo } from '../btf/ext.js';
 import { STB } from '../elf/reader.js';
@@ -119,7 +125,16 @@ class Builder {
   private disasm(f: CodeFunction): string {
     let lines = this.listings.get(f.section.index);
     if (!lines) {
-      lines = listSection(this.spec.elf, f.section.name, { helpers: this.helpers });
+      const { elf } = this.spec;
+      // listSection finds its section by name; one that shares its name (or has none, in a corrupt
+      // object) is listed from its bytes alone, without source lines.
+      lines =
+        elf.section(f.section.name) === f.section
+          ? listSection(elf, f.section.name, { helpers: this.helpers })
+          : listObjectCode(elf.sectionData(f.section), {
+              helpers: this.helpers,
+              relocations: relocationTargets(elf, f.section),
+            });
       this.listings.set(f.section.index, lines);
     }
     return renderListing(lines.filter((l) => l.index >= f.start && l.index < f.end));

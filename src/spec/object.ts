@@ -275,10 +275,17 @@ export class ObjectSpec {
     const btf = this.btf;
     if (!btf) return [];
     const out: GlobalSpec[] = [];
-    for (const sec of this.dataSections()) {
+    const data = this.dataSections();
+    // A variable whose symbol is in another data section than the DATASEC listing it: clang 14 lists
+    // a zero-initialised `= {}` variable under .data but places it in .bss. The symbol is the truth.
+    const elsewhere = new Map<string, { sec: ElfSection; offset: number }>();
+    for (const sym of this.elf.symbols()) {
+      const home = data.find((d) => d.index === sym.shndx);
+      if (home && sym.type !== STT.SECTION) elsewhere.set(sym.name, { sec: home, offset: Number(sym.value) });
+    }
+    for (const sec of data) {
       const ds = this.datasec(sec.name);
       if (!ds) continue;
-      const bytes = this.elf.sectionData(sec);
       // In an object file the DATASEC offsets are still 0 (the loader fills them in); the symbol
       // table has the real ones.
       const offsets = new Map<string, number>();
@@ -287,20 +294,26 @@ export class ObjectSpec {
       for (const vi of ds.vars) {
         const v = btf.type(vi.type);
         if (v.kind !== 'var') continue;
-        const offset = offsets.get(v.name) ?? vi.offset;
+        const own = offsets.get(v.name);
+        const at =
+          own !== undefined ? { sec, offset: own } : (elsewhere.get(v.name) ?? { sec, offset: vi.offset });
+        const { offset } = at;
         const size = btf.sizeof(v.type);
-        if (!(offset >= 0 && offset + size <= sec.size))
+        if (!(offset >= 0 && offset + size <= at.sec.size))
           throw new FormatError(
-            `global ${v.name} (offset ${offset}, ${size} bytes) lies outside its section ${sec.name} (${sec.size} bytes)`,
+            `global ${v.name} (offset ${offset}, ${size} bytes) lies outside its section ${at.sec.name} (${at.sec.size} bytes)`,
           );
         out.push({
           name: v.name,
-          section: sec.name,
+          section: at.sec.name,
           type: v.type,
           offset,
           size,
-          readonly: sec.name.startsWith('.rodata'),
-          initial: sec.type === SHT.NOBITS ? new Uint8Array(size) : bytes.slice(offset, offset + size),
+          readonly: at.sec.name.startsWith('.rodata'),
+          initial:
+            at.sec.type === SHT.NOBITS
+              ? new Uint8Array(size)
+              : this.elf.sectionData(at.sec).slice(offset, offset + size),
         });
       }
     }
