@@ -89,7 +89,10 @@ export class SectionCode {
       const r = this.relocs.get(insn.index);
       const sym: ElfSymbol | undefined = r ? syms[r.symbol] : undefined;
       const isCall = insnClass(insn.code) === CLASS.JMP && insnOp(insn.code) === JMP_OP.CALL;
-      if (isCall && insn.src === 0) {
+      if (isCall && sym && sym.shndx === 0) {
+        // A call to an extern function: a kfunc, which libbpf resolves against the kernel's BTF.
+        add(use.kfuncs, sym.name);
+      } else if (isCall && insn.src === 0) {
         if (!use.helpers.some((h) => h.id === insn.imm))
           use.helpers.push({ id: insn.imm, name: (insn.imm >= 0 && helperNames[insn.imm]) || '' });
       } else if (isCall && insn.src === PSEUDO.KFUNC_CALL) {
