@@ -254,3 +254,24 @@ test('bad input: one error line and exit 1, or exit 2 for usage', async () => {
   await expectError(['inspect', '/bin/true'], 1, /^bpfkit: not a BPF object \(ELF machine 62/);
   await expectError(['inspect'], 2, /missing required argument 'target'/);
 });
+
+test('calls, callbacks and kfuncs of the disassembler fixtures', async () => {
+  type J = { programs: { name: string; calls: string[]; kfuncs: string[]; helpers: { name: string }[] }[] };
+  const inspect = async (name: string): Promise<J> => {
+    const obj = await compileBpf(fixture(`asm/${name}.bpf.c`), `inspect-${name}`);
+    const r = await runCli(['inspect', obj, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout) as J;
+  };
+  const calls = (await inspect('calls')).programs[0];
+  assert.deepEqual(calls.calls, ['mix', 'loop_cb', 'global_helper']);
+  assert.ok(calls.helpers.some((h) => h.name === 'bpf_loop'));
+  const kfuncs = (await inspect('kfuncs')).programs[0];
+  assert.deepEqual(kfuncs.kfuncs, [
+    'bpf_rcu_read_lock',
+    'bpf_rcu_read_unlock',
+    'bpf_task_from_pid',
+    'bpf_task_release',
+  ]);
+  assert.deepEqual(kfuncs.calls, []);
+});
