@@ -22,8 +22,8 @@ cp package.json "$out/package.json"
 cat >"$out/dump-only.mjs" <<'EOF'
 import { readFileSync, writeSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
-setFlagsFromString('--max-inlined-bytecode-size-cumulative=100');
-const { BtfTable } = await import('./dist/btf/format-c-table.js');
+const { BtfTable, DUMP_V8_FLAGS } = await import('./dist/btf/format-c-table.js');
+setFlagsFromString(DUMP_V8_FLAGS);
 const { formatCBytes } = await import('./dist/btf/format-c.js');
 const out = formatCBytes(BtfTable.fromBytes(readFileSync(process.argv[2])));
 for (let off = 0; off < out.length; ) off += writeSync(1, out, off, out.length - off);

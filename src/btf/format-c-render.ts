@@ -116,7 +116,7 @@ export class CRenderer {
    * Where a named declaration of each type was first written, as 4 buffer offsets per type id: the
    * text before the name, and after it. Later declarations of the same type copy those bytes.
    */
-  private readonly declCache: Float64Array;
+  private readonly declCache: Uint32Array;
   /** Typedefs rendered as their target type, by id. */
   protected readonly transparent: Uint8Array;
   /** Counts inline bodies written, to leave declarations that spell one out (indent-dependent) uncached. */
@@ -130,7 +130,7 @@ export class CRenderer {
     this.names = new CNames(t);
     this.layout = new LayoutPlanner(t);
     this.state = new Uint8Array(t.count);
-    this.declCache = new Float64Array(4 * t.count);
+    this.declCache = new Uint32Array(4 * t.count);
     this.transparent = new Uint8Array(t.count);
     // The compiler's own __builtin_va_list cannot be redefined, and on the BPF target it is not the
     // kernel's (x86's is struct __va_list_tag[1]): spell out the BTF type wherever it is used.

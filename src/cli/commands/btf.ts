@@ -10,7 +10,7 @@ import { readFileSync, writeSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { FormatError, MissingDependencyError, UsageError } from '../../errors/index.js';
-import { BtfTable } from '../../btf/format-c-table.js';
+import { BtfTable, DUMP_V8_FLAGS } from '../../btf/format-c-table.js';
 
 // The formatters, the ELF reader and the BTF object model are imported when a dump needs them: a
 // `btf dump` starts in a few tens of milliseconds, and each module loaded on the way counts.
@@ -100,9 +100,8 @@ async function dump(words: string[], opts: DumpOptions): Promise<void> {
   if (args.length !== 1) throw new UsageError('expected one BTF file: btf dump <file> [--format c|raw]');
   format ??= 'raw';
   if (format !== 'c' && format !== 'raw') throw new UsageError(`unknown format '${format}' (c or raw)`);
-  // The dump runs once per process, cold: V8's default inlining makes its optimizing compiles cost about
-  // as much CPU as the dump itself; shallower inlining halves that and runs no slower.
-  setFlagsFromString('--max-inlined-bytecode-size-cumulative=100');
+  // The dump runs once per process, cold (see DUMP_V8_FLAGS).
+  setFlagsFromString(DUMP_V8_FLAGS);
   // Started first, so that the module files load while the BTF is read.
   const formatter =
     format === 'c'
