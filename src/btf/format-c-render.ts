@@ -117,6 +117,8 @@ export class CRenderer {
    * text before the name, and after it. Later declarations of the same type copy those bytes.
    */
   private readonly declCache: Uint32Array;
+  /** Like declCache for declarations without a name: where the first was written [from, to). */
+  private readonly abstractCache: Uint32Array;
   /** Typedefs rendered as their target type, by id. */
   protected readonly transparent: Uint8Array;
   /** Counts inline bodies written, to leave declarations that spell one out (indent-dependent) uncached. */
@@ -131,6 +133,7 @@ export class CRenderer {
     this.layout = new LayoutPlanner(t);
     this.state = new Uint8Array(t.count);
     this.declCache = new Uint32Array(4 * t.count);
+    this.abstractCache = new Uint32Array(2 * t.count);
     this.transparent = new Uint8Array(t.count);
     // The compiler's own __builtin_va_list cannot be redefined, and on the BPF target it is not the
     // kernel's (x86's is struct __va_list_tag[1]): spell out the BTF type wherever it is used.
@@ -281,7 +284,7 @@ export class CRenderer {
   protected decl(id: number, nameOff: number, nameId: number, indent: number, inline: boolean): void {
     const w = this.w;
     if (!nameOff && !nameId) {
-      this.declarator(id, 0, 0, indent, inline);
+      this.abstractDecl(id, indent, inline);
       return;
     }
     const c = this.declCache;
@@ -300,6 +303,28 @@ export class CRenderer {
       c[at + 1] = this.nameAt;
       c[at + 2] = tail;
       c[at + 3] = w.pos;
+    }
+  }
+
+  /**
+   * decl without a name (parameters of function types, mostly): like named declarations, repeats copy
+   * the bytes written the first time. Only when `inline` is false, for which the text never depends on
+   * what was written before (an anonymous enum is then always spelled as its integer type).
+   */
+  private abstractDecl(id: number, indent: number, inline: boolean): void {
+    const w = this.w;
+    const c = this.abstractCache;
+    const at = 2 * id;
+    if (!inline && c[at + 1]) {
+      w.copy(c[at], c[at + 1]);
+      return;
+    }
+    const inlined = this.inlined;
+    const head = w.pos;
+    this.declarator(id, 0, 0, indent, inline);
+    if (!inline && this.inlined === inlined) {
+      c[at] = head;
+      c[at + 1] = w.pos;
     }
   }
 
