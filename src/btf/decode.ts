@@ -81,14 +81,19 @@ let depth = 0;
 /** Deeper than any C type nests; reached only through a cycle in malformed BTF. */
 const MAX_DEPTH = 64;
 
-function emit(ctx: Ctx, typeId: number, off: string): string {
+/** Runs one step of the recursive walk over type `typeId`, stopping on cycles. */
+function nested<T>(typeId: number, step: () => T): T {
   if (depth >= MAX_DEPTH) throw new FormatError(`BTF type ${typeId}: types nest too deep (a cycle?)`);
   depth++;
   try {
-    return emitType(ctx, typeId, off);
+    return step();
   } finally {
     depth--;
   }
+}
+
+function emit(ctx: Ctx, typeId: number, off: string): string {
+  return nested(typeId, () => emitType(ctx, typeId, off));
 }
 
 function emitType(ctx: Ctx, typeId: number, off: string): string {
@@ -165,7 +170,7 @@ function structFields(ctx: Ctx, typeId: number, off: string): string[] {
         `BTF ${t.kind} ${t.name || typeId}: member ${m.name || '(anon)'} lies outside it`,
       );
     if (!m.name) {
-      fields.push(...structFields(ctx, m.type, `${off} + ${byteOff}`));
+      fields.push(...nested(m.type, () => structFields(ctx, m.type, `${off} + ${byteOff}`)));
       continue;
     }
     const key = JSON.stringify(m.name);

@@ -53,6 +53,9 @@ test('a pointer to itself: typeName throws FormatError', () => {
 test('a struct containing itself: no decoder, a FormatError', () => {
   const btf = new Btf(blob([[1, info(KIND.struct, 1), 8, 1, 1, 0]]));
   assert.throws(() => decoderFor(btf, 1), /nest too deep/);
+  // ...also through an anonymous member, whose fields are flattened into the parent.
+  const anon = new Btf(blob([[1, info(KIND.struct, 1), 8, 0, 1, 0]]));
+  assert.throws(() => decoderFor(anon, 1), /nest too deep/);
 });
 
 test('decoders refuse members outside their struct and sizes BTF does not have', () => {
