@@ -101,7 +101,8 @@ function emitType(ctx: Ctx, typeId: number, off: string): string {
   const t = btf.resolve(typeId);
   switch (t.kind) {
     case 'int':
-      if (t.bool) return `(dv.getUint8(${off}) !== 0)`;
+      // Loose comparison: wider bools read as bigint, and 0n != 0 is false.
+      if (t.bool) return `(${intRead(t.size, false, off)} != 0)`;
       return intRead(t.size, t.signed, off);
     case 'ptr':
       return `dv.getBigUint64(${off}, true)`;

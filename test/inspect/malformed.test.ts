@@ -64,6 +64,8 @@ test('decoders refuse members outside their struct and sizes BTF does not have',
   assert.throws(() => decoderFor(btf, 2), /member a lies outside it/);
   btf = new Btf(blob([[1, info(KIND.int), 3, 24]]));
   assert.throws(() => decoderFor(btf, 1), /integer of 3 bytes/);
+  btf = new Btf(blob([[1, info(KIND.int), 0, (4 << 24) | 8]])); // a bool of 0 bytes
+  assert.throws(() => decoderFor(btf, 1), /integer of 0 bytes/);
   btf = new Btf(blob([[1, info(KIND.float), 1]]));
   assert.throws(() => decoderFor(btf, 1), /float of 1 bytes/);
 });
