@@ -88,6 +88,25 @@ test('bpfkit btf dump: raw by default, C with --format c, bpftool word syntax, t
   assert.match(badFormat.stderr, /unknown format 'json'/);
 });
 
+test('bpfkit btf dump: plain command lines (run without commander) and the others (commander) agree', () => {
+  const c = cli(['btf', 'dump', obj, '--format', 'c']).stdout;
+  for (const args of [
+    ['--format=c', obj],
+    [obj, '--format', 'raw', '--format', 'c'], // the last one wins, as with commander
+  ]) {
+    const r = cli(['btf', 'dump', ...args]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(r.stdout.equals(c), args.join(' '));
+  }
+  // Not plain: handed to commander, which reports usage errors and prints help.
+  const noValue = cli(['btf', 'dump', obj, '--format']);
+  assert.equal(noValue.status, 2);
+  assert.match(noValue.stderr, /option '--format <format>' argument missing/);
+  const help = cli(['btf', 'dump', '--help']);
+  assert.equal(help.status, 0, help.stderr);
+  assert.match(help.stdout.toString(), /^Usage: bpfkit btf dump \[options\] <file\.\.\.>/);
+});
+
 test('bpfkit btf dump piped into head ends quietly', () => {
   const r = spawnSync(
     'bash',
