@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, buildFile, compileBpf, fixture, loadedPrograms, runCli } from '../helpers/bpf.js';
+import { ROOT, buildFile, compileBpf, fixture, leftLoaded, runCli } from '../helpers/bpf.js';
 
 const OPENSNOOP = join(ROOT, 'examples/opensnoop/opensnoop.bpf.c');
 
@@ -71,7 +71,7 @@ test('a section naming a tracepoint the kernel does not have', async () => {
     1,
     /^bpfkit: tracepoint syscalls:sys_enter_no_such_call does not exist in this kernel$/,
   );
-  assert.deepEqual(loadedPrograms(['no_such']), []);
+  assert.deepEqual(await leftLoaded(['no_such']), []);
 });
 
 test('a program the verifier rejects', async () => {
@@ -81,7 +81,7 @@ test('a program the verifier rejects', async () => {
     1,
     /^bpfkit: verifier rejected program 'bad_deref' \(EACCES \(permission denied\)\): .*invalid mem access 'map_value_or_null'/,
   );
-  assert.deepEqual(loadedPrograms(['bad_deref']), []);
+  assert.deepEqual(await leftLoaded(['bad_deref']), []);
   const verbose = await runCli(['run', obj, '--verbose']);
   assert.equal(verbose.code, 1);
   assert.match(verbose.stderr, /R\d+ invalid mem access 'map_value_or_null'/);

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT, compileBpf, loadedPrograms, runCli, startCli, waitFor } from '../helpers/bpf.js';
+import { ROOT, compileBpf, leftLoaded, loadedPrograms, runCli, startCli, waitFor } from '../helpers/bpf.js';
 
 type J = Record<string, unknown>;
 const PROGS = ['tracepoint__syscalls__sys_enter_openat', 'tracepoint__syscalls__sys_exit_openat'];
@@ -88,7 +88,7 @@ test('prog list and map list match bpftool while bpfkit run holds an opensnoop o
     run.child.kill('SIGINT');
   }
   assert.equal(await run.exited, 0, run.stderr());
-  assert.deepEqual(loadedPrograms(PROGS), []);
+  assert.deepEqual(await leftLoaded(PROGS), []);
 });
 
 /** The map ids the programs `ids` use. */

@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { ObjectSpec } from '../../src/spec/object.js';
-import { ROOT, compileBpf, loadedPrograms, runCli, startCli, waitFor, type CliRun } from '../helpers/bpf.js';
+import { ROOT, compileBpf, leftLoaded, runCli, startCli, waitFor, type CliRun } from '../helpers/bpf.js';
 import { testEnv } from '../build/helpers.js';
 
 const TUTORIAL = join(ROOT, 'examples/tutorial-opensnoop/opensnoop.bpf.c');
@@ -29,7 +29,7 @@ const OPENSNOOP = join(ROOT, 'examples/opensnoop/opensnoop.bpf.c');
 const OPENSNOOP_H = join(ROOT, 'examples/opensnoop/opensnoop.h');
 const PROGS = ['tracepoint__syscalls__sys_enter_openat', 'tracepoint__syscalls__sys_exit_openat'];
 
-after(() => assert.deepEqual(loadedPrograms(PROGS), []));
+after(async () => assert.deepEqual(await leftLoaded(PROGS), []));
 
 /** A fresh temp dir, removed by the returned function. */
 function tempDir(tag: string): [string, () => void] {
@@ -75,7 +75,7 @@ async function stop(run: CliRun, ...children: ChildProcess[]): Promise<void> {
   for (const c of children) c.kill();
   run.child.kill('SIGINT');
   assert.equal(await run.exited, 0, run.stderr());
-  assert.deepEqual(loadedPrograms(PROGS), []);
+  assert.deepEqual(await leftLoaded(PROGS), []);
 }
 
 test('tutorial opensnoop: build, --help shows @description, --pid_target filters the trace lines', async () => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { BpfObject } from '../../src/object/collection.js';
-import { ROOT, compileBpf, fixture, loadedPrograms, startCli, waitFor } from '../helpers/bpf.js';
+import { ROOT, compileBpf, fixture, leftLoaded, startCli, waitFor } from '../helpers/bpf.js';
 
 const OPENSNOOP = join(ROOT, 'examples/opensnoop/opensnoop.bpf.c');
 const OPENSNOOP_PROGS = ['tracepoint__syscalls__sys_enter_openat', 'tracepoint__syscalls__sys_exit_openat'];
@@ -37,7 +37,7 @@ test('--pid_target N shows only the events of pid N', async () => {
     run.child.kill('SIGINT');
   }
   assert.equal(await run.exited, 0, run.stderr());
-  assert.deepEqual(loadedPrograms(OPENSNOOP_PROGS), []);
+  assert.deepEqual(await leftLoaded(OPENSNOOP_PROGS), []);
 });
 
 test('default output is an aligned table with a TIME column', async () => {
@@ -61,7 +61,7 @@ test('default output is an aligned table with a TIME column', async () => {
     run.child.kill('SIGTERM');
   }
   assert.equal(await run.exited, 0, run.stderr());
-  assert.deepEqual(loadedPrograms(OPENSNOOP_PROGS), []);
+  assert.deepEqual(await leftLoaded(OPENSNOOP_PROGS), []);
 });
 
 test('bpf_printk output of a kill(2) tracer appears, and only lines emitted after attach', async () => {
@@ -100,14 +100,14 @@ test('bpf_printk output of a kill(2) tracer appears, and only lines emitted afte
     run.child.kill('SIGINT');
   }
   assert.equal(await run.exited, 0, run.stderr());
-  assert.deepEqual(loadedPrograms(['kill_entry', 'kill_exit']), []);
+  assert.deepEqual(await leftLoaded(['kill_entry', 'kill_exit']), []);
 });
 
 test('--duration ends the run with status 0 and nothing loaded', async () => {
   const obj = await compileBpf(fixture('killsnoop.bpf.c'), 'killsnoop');
   const run = startCli(['run', obj, '--duration', '0.5']);
   assert.equal(await run.exited, 0, run.stderr());
-  assert.deepEqual(loadedPrograms(['kill_entry', 'kill_exit']), []);
+  assert.deepEqual(await leftLoaded(['kill_entry', 'kill_exit']), []);
 });
 
 test('--help lists the options generated from globals', async () => {

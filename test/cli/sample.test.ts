@@ -10,13 +10,13 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, fixture, loadedPrograms, runCli, startCli, waitFor, type CliRun } from '../helpers/bpf.js';
+import { ROOT, fixture, leftLoaded, runCli, startCli, waitFor, type CliRun } from '../helpers/bpf.js';
 import { testEnv } from '../build/helpers.js';
 
 const RUNQLAT_PROGS = ['sched_wakeup', 'sched_wakeup_new', 'sched_switch'];
 const KILL_PROGS = ['count_kill'];
 
-after(() => assert.deepEqual(loadedPrograms([...RUNQLAT_PROGS, ...KILL_PROGS]), []));
+after(async () => assert.deepEqual(await leftLoaded([...RUNQLAT_PROGS, ...KILL_PROGS]), []));
 
 /** Builds `source` into a fresh temp dir; returns the package path and a function removing the dir. */
 async function buildPackage(source: string, name: string): Promise<[string, () => void]> {
@@ -94,7 +94,7 @@ test('runqlat: a log2 histogram every interval, cumulative; --json gives one obj
     await Promise.all([text?.exited, json?.exited]);
     clean();
   }
-  assert.deepEqual(loadedPrograms(RUNQLAT_PROGS), []);
+  assert.deepEqual(await leftLoaded(RUNQLAT_PROGS), []);
 });
 
 /** kill(2) with signal 0 from this process (counted by the fixture under our pid). */
@@ -169,5 +169,5 @@ test('default_kv with clear_map: a key/value table, and each print covers one in
     }
     clean();
   }
-  assert.deepEqual(loadedPrograms(KILL_PROGS), []);
+  assert.deepEqual(await leftLoaded(KILL_PROGS), []);
 });

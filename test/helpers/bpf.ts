@@ -137,3 +137,17 @@ export function loadedPrograms(names: string[]): number[] {
     .filter((p) => p.name && names.some((n) => n.startsWith(p.name!) || p.name!.startsWith(n.slice(0, 15))))
     .map((p) => p.id);
 }
+
+/**
+ * Ids of our programs still loaded once the kernel has had up to `timeoutMs` to free them: raw_tp and
+ * tp_btf programs are released by the kernel a few tens of ms after their last fd closes.
+ */
+export async function leftLoaded(names: string[], timeoutMs = 2000): Promise<number[]> {
+  const end = Date.now() + timeoutMs;
+  let ids = loadedPrograms(names);
+  while (ids.length && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 20));
+    ids = loadedPrograms(names);
+  }
+  return ids;
+}

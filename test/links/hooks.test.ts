@@ -16,7 +16,7 @@ import { onlineCpus } from '../../src/sys/cpus.js';
 import { kprobeSupport } from '../../src/probes/kprobes.js';
 import { NotSupportedError } from '../../src/errors/index.js';
 import type { Encodable } from '../../src/btf/encode.js';
-import { BUILD, compileBpf, fixture, loadedPrograms, runCli } from '../helpers/bpf.js';
+import { BUILD, compileBpf, fixture, leftLoaded, loadedPrograms, runCli } from '../helpers/bpf.js';
 
 const PROGS = [
   'hk_getppid',
@@ -47,7 +47,7 @@ afterEach(async () => {
   // raw_tp and tp_btf links free their program after an RCU grace period (~25 ms here), so poll.
   const end = Date.now() + 1000;
   while (loadedPrograms(PROGS).length && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
-  assert.deepEqual(loadedPrograms(PROGS), [], 'none of our programs stays loaded');
+  assert.deepEqual(await leftLoaded(PROGS), [], 'none of our programs stays loaded');
 });
 
 /** Opens the hooks object with only `names` set to load, and `globals` set. */

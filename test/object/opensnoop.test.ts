@@ -13,7 +13,7 @@ import { PerfEventArrayReader } from '../../src/perf/reader.js';
 import { eventTypeFor } from '../../src/events/event-type.js';
 import { decoderFor } from '../../src/btf/decode.js';
 import type { EventReader } from '../../src/events/stream.js';
-import { BUILD, ROOT, compileBpf, loadedPrograms, waitFor } from '../helpers/bpf.js';
+import { BUILD, ROOT, compileBpf, leftLoaded, waitFor } from '../helpers/bpf.js';
 
 interface OpenEvent {
   ts: bigint;
@@ -77,7 +77,7 @@ async function traceOpens(ringbuf: boolean): Promise<void> {
     await reader?.close();
     obj.close();
   }
-  assert.deepEqual(loadedPrograms(PROGS), [], 'nothing stays loaded after close()');
+  assert.deepEqual(await leftLoaded(PROGS), [], 'nothing stays loaded after close()');
 }
 
 test('opensnoop through a perf event array decodes pid, comm, path, flags and ret', async () => {
