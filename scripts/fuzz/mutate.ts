@@ -5,6 +5,7 @@
  * name offsets, vlen, sizes, type ids, self-references that make cycles) and .BTF.ext records.
  * Case `i` of seed `s` is always the same bytes, so every finding can be replayed by its index.
  */
+import { btfTrailingBytes } from '../../src/btf/header.js';
 import { ElfFile, SHT } from '../../src/elf/reader.js';
 
 /** A small, fast, seedable PRNG (mulberry32). */
@@ -86,31 +87,10 @@ export function layoutOf(name: string, bytes: Uint8Array): Layout {
       const kind = (info >>> 24) & 0x1f;
       const vlen = info & 0xffff;
       layout.btfTypes.push({ at: o, kind, vlen });
-      o += 12 + extraBytes(kind, vlen);
+      o += 12 + btfTrailingBytes(kind, vlen);
     }
   }
   return layout;
-}
-
-function extraBytes(kind: number, vlen: number): number {
-  switch (kind) {
-    case 1: // int
-    case 14: // var
-    case 17: // decl_tag
-      return 4;
-    case 3: // array
-      return 12;
-    case 4: // struct
-    case 5: // union
-    case 15: // datasec
-    case 19: // enum64
-      return 12 * vlen;
-    case 6: // enum
-    case 13: // func_proto
-      return 8 * vlen;
-    default:
-      return 0;
-  }
 }
 
 /** A mutated object and what was done to it. */
@@ -278,7 +258,7 @@ const btfTypeField: Mutator = (l, b, r) => {
     }
     case 4: {
       // A member, param, array element or variable type id inside the record's extra data.
-      const extra = extraBytes(t.kind, t.vlen);
+      const extra = btfTrailingBytes(t.kind, t.vlen);
       if (extra === 0) {
         setU32(b, t.at + 8, id);
         return `BTF type ${id} refers to itself`;

@@ -4,11 +4,9 @@
  * this keeps the type section as one Uint32Array plus the start word of each type and decodes names
  * only on request. Kernel-independent.
  */
+import { readBtfHeader } from './header.js';
 import type { Btf } from './btf.js';
 import { FormatError } from '../errors/index.js';
-
-/** parse.ts's BTF_MAGIC, without loading the parser for it (the dumpers start cold, per process). */
-const BTF_MAGIC = 0xeb9f;
 
 /**
  * V8 flags for a process that runs one dump of a big BTF (vmlinux) cold, as `bpfkit btf dump` does
@@ -140,20 +138,11 @@ export class BtfTable {
 
   /** Indexes a raw BTF blob; `base` for split BTF (kernel module BTF on top of vmlinux). */
   static fromBytes(data: Uint8Array, base?: BtfTable): BtfTable {
-    if (data.length < 24) throw new FormatError('BTF data too short for its header');
-    const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    if (v.getUint16(0, true) !== BTF_MAGIC) throw new FormatError('bad BTF magic (big-endian or not BTF)');
-    const hdrLen = v.getUint32(4, true);
-    const typeOff = v.getUint32(8, true);
-    const typeLen = v.getUint32(12, true);
-    const strOff = v.getUint32(16, true);
-    const strLen = v.getUint32(20, true);
-    if (hdrLen < 24 || hdrLen + typeOff + typeLen > data.length || hdrLen + strOff + strLen > data.length) {
-      throw new FormatError('BTF header points outside the data');
-    }
+    const { typeStart, typeEnd, strStart, strEnd } = readBtfHeader(data);
+    const typeLen = typeEnd - typeStart;
     if (typeLen % 4 !== 0) throw new FormatError('BTF type section length is not a multiple of 4');
     const baseWords = base ? base.u32.length : 0;
-    const at = data.byteOffset + hdrLen + typeOff;
+    const at = data.byteOffset + typeStart;
     let u32: Uint32Array;
     if (!base && at % 4 === 0) {
       // Aligned (the usual case for a file read whole): a view, no copy.
@@ -162,11 +151,9 @@ export class BtfTable {
       u32 = new Uint32Array(baseWords + typeLen / 4);
       if (base) u32.set(base.u32);
       // Copy through bytes: the section may not be 4-byte aligned in the file.
-      new Uint8Array(u32.buffer, baseWords * 4, typeLen).set(
-        data.subarray(hdrLen + typeOff, hdrLen + typeOff + typeLen),
-      );
+      new Uint8Array(u32.buffer, baseWords * 4, typeLen).set(data.subarray(typeStart, typeEnd));
     }
-    let strBytes = data.subarray(hdrLen + strOff, hdrLen + strOff + strLen);
+    let strBytes = data.subarray(strStart, strEnd);
     if (base) {
       const all = new Uint8Array(base.strBytes.length + strBytes.length);
       all.set(base.strBytes);

@@ -2,11 +2,12 @@
  * Parses a raw BTF blob (the .BTF section of an object, or /sys/kernel/btf/vmlinux) into the type
  * model of btf/types.ts. Kernel-independent.
  */
+import { readBtfHeader } from './header.js';
 import { FormatError } from '../errors/index.js';
 import type { BtfMember, BtfParam, BtfType, BtfVarSecinfo, BtfEnumValue } from './types.js';
 
 /** BTF magic number. */
-export const BTF_MAGIC = 0xeb9f;
+export { BTF_MAGIC } from './header.js';
 
 const KIND_NAMES = [
   'unknown',
@@ -42,18 +43,9 @@ export interface ParsedBtf {
  * ids continue after them.
  */
 export function parseBtf(data: Uint8Array, base?: ParsedBtf): ParsedBtf {
-  if (data.length < 24) throw new FormatError('BTF data too short for its header');
+  const h = readBtfHeader(data);
   const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  if (v.getUint16(0, true) !== BTF_MAGIC) throw new FormatError('bad BTF magic (big-endian or not BTF)');
-  const hdrLen = v.getUint32(4, true);
-  const typeOff = v.getUint32(8, true);
-  const typeLen = v.getUint32(12, true);
-  const strOff = v.getUint32(16, true);
-  const strLen = v.getUint32(20, true);
-  if (hdrLen < 24 || hdrLen + typeOff + typeLen > data.length || hdrLen + strOff + strLen > data.length) {
-    throw new FormatError('BTF header points outside the data');
-  }
-  const strings = data.subarray(hdrLen + strOff, hdrLen + strOff + strLen);
+  const strings = data.subarray(h.strStart, h.strEnd);
   const baseStrLen = base ? base.strings.length : 0;
   const nameCache = new Map<number, string>();
   const str = (off: number): string => {
@@ -76,8 +68,8 @@ export function parseBtf(data: Uint8Array, base?: ParsedBtf): ParsedBtf {
   };
 
   const types: BtfType[] = base ? base.types.slice() : [{ id: 0, kind: 'void', name: 'void' }];
-  let o = hdrLen + typeOff;
-  const end = o + typeLen;
+  let o = h.typeStart;
+  const end = h.typeEnd;
   const need = (n: number): void => {
     if (o + n > end) throw new FormatError(`BTF type ${types.length} runs past the type section`);
   };
