@@ -1,0 +1,49 @@
+/**
+ * Reading one named enum straight from raw BTF bytes, without building the type model: the
+ * disassembler needs only `enum bpf_func_id` of the kernel, and a full parse of vmlinux BTF costs
+ * most of a second. Pure: works on bytes.
+ */
+import { btfTrailingBytes, readBtfHeader } from './header.js';
+
+const KIND_ENUM = 6;
+const KIND_ENUM64 = 19;
+
+/** The enumerators of the first enum called `name` in a raw (non-split) BTF blob, or undefined. */
+export function scanEnum(raw: Uint8Array, name: string): { name: string; value: bigint }[] | undefined {
+  const { typeStart, typeEnd, strStart, strEnd } = readBtfHeader(raw);
+  const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const str = (off: number): string => {
+    const s = strStart + off;
+    if (s >= strEnd) return '';
+    const e = buf.indexOf(0, s);
+    return buf.toString('latin1', s, e < 0 || e > strEnd ? strEnd : e);
+  };
+  for (let o = typeStart; o + 12 <= typeEnd;) {
+    const info = v.getUint32(o + 4, true);
+    const kind = (info >>> 24) & 0x1f;
+    const vlen = info & 0xffff;
+    const next = o + 12 + btfTrailingBytes(kind, vlen);
+    if (
+      (kind === KIND_ENUM || kind === KIND_ENUM64) &&
+      next <= typeEnd &&
+      str(v.getUint32(o, true)) === name
+    ) {
+      const signed = (info & 0x80000000) !== 0;
+      const out: { name: string; value: bigint }[] = [];
+      for (let i = 0; i < vlen; i++) {
+        const at = o + 12 + i * (kind === KIND_ENUM ? 8 : 12);
+        let value: bigint;
+        if (kind === KIND_ENUM) value = BigInt(signed ? v.getInt32(at + 4, true) : v.getUint32(at + 4, true));
+        else {
+          const u = (BigInt(v.getUint32(at + 8, true)) << 32n) | BigInt(v.getUint32(at + 4, true));
+          value = signed ? BigInt.asIntN(64, u) : u;
+        }
+        out.push({ name: str(v.getUint32(at, true)), value });
+      }
+      return out;
+    }
+    o = next;
+  }
+  return undefined;
+}
