@@ -33,6 +33,8 @@ async function measure(cmd: string, args: string[], marker: string): Promise<Sam
   const ms = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${cmd}: no event within 60 s`)), 60000);
     child.stdout!.on('data', (d: Buffer) => {
+      // Output after the first event (bpftrace prints more as it exits) must not re-read a gone process.
+      if (rssKiB) return;
       out += d.toString();
       if (out.includes(marker)) {
         clearTimeout(timer);
