@@ -4,6 +4,7 @@
  * and kernel BTF for CO-RE.
  */
 import { readFileSync } from 'node:fs';
+import { readBtfHeader } from '../btf/header.js';
 import { ObjectSpec, type GlobalSpec, type MapSpec, type ProgramSpec } from '../spec/object.js';
 import { encodeValue, type Encodable } from '../btf/encode.js';
 import { libbpf, type BpfMapPtr, type BpfObjectPtr, type BpfProgramPtr } from '../sys/libbpf.js';
@@ -90,6 +91,7 @@ export class BpfObject {
     ensureMounts();
     const lib = libbpf();
     const btfPath = opts.btfPath ?? process.env.BPFKIT_BTF;
+    if (btfPath !== undefined) checkBtfFile(btfPath, opts.btfPath !== undefined ? '--btf' : 'BPFKIT_BTF');
     // libbpf keeps pointers into the buffer only during open; a private copy keeps it alive meanwhile.
     const buf = Buffer.from(data);
     const { result: obj, log } = withLog(() =>
@@ -283,3 +285,20 @@ function lastError(log: string): string | undefined {
 
 /** The VMLINUX BTF path used by default (re-exported for messages). */
 export { VMLINUX_BTF_PATH };
+
+/** Fails early, in one sentence, when the BTF file given for CO-RE is missing or not BTF. */
+function checkBtfFile(path: string, what: string): void {
+  let data: Buffer;
+  try {
+    data = readFileSync(path);
+  } catch (e) {
+    throw new BpfkitError(
+      `${what}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
+  try {
+    readBtfHeader(data);
+  } catch (e) {
+    throw new FormatError(`${what}: ${path} is not a BTF file (${(e as Error).message})`);
+  }
+}

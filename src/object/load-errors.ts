@@ -14,7 +14,6 @@ import type { ObjectSpec } from '../spec/object.js';
 
 const EPERM = 1;
 const ESRCH = 3;
-const ENOENT = 2;
 
 /** Builds the error for a load that failed with `errno`, given libbpf's captured log. */
 export function loadError(obj: { spec: ObjectSpec }, errno: number, log: string): BpfkitError {
@@ -53,7 +52,7 @@ export function loadError(obj: { spec: ObjectSpec }, errno: number, log: string)
   }
   if (errno === EPERM)
     return new PermissionError(`loading the object failed: ${errnoName(errno)} (are you root?)`);
-  if (errno === ENOENT && /vmlinux|kernel BTF/i.test(log)) {
+  if (/failed to find valid kernel BTF|Error loading vmlinux BTF|failed to parse target BTF/i.test(log)) {
     return new NotSupportedError(
       'CO-RE needs the kernel BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF); pass --btf <file> or set BPFKIT_BTF',
       'CONFIG_DEBUG_INFO_BTF',

@@ -4,7 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT, buildFile, compileBpf, fixture, leftLoaded, runCli } from '../helpers/bpf.js';
 
@@ -94,7 +95,6 @@ test('a missing file', async () => {
 
 test('no root: one sentence saying what is needed', async () => {
   const obj = await compileBpf(OPENSNOOP, 'opensnoop-perf');
-  const { spawnSync } = await import('node:child_process');
   const r = spawnSync(
     'setpriv',
     [
@@ -114,4 +114,47 @@ test('no root: one sentence saying what is needed', async () => {
     r.stderr,
     'bpfkit: loading BPF programs needs root (or CAP_BPF and CAP_PERFMON): run with sudo\n',
   );
+});
+
+/** Runs the CLI in a private mount namespace after `setup` (shell commands) hid something from it. */
+function inMountNamespace(setup: string, args: string[]): { status: number | null; stderr: string } {
+  const cli = [process.execPath, join(ROOT, 'dist/cli/bin.js'), ...args].map((a) => `'${a}'`).join(' ');
+  const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `${setup} && exec ${cli}`], {
+    encoding: 'utf8',
+  });
+  return { status: r.status, stderr: r.stderr };
+}
+
+test('libbpf.so.1 missing: one sentence saying what to install', async () => {
+  const obj = await compileBpf(OPENSNOOP, 'opensnoop-perf');
+  const lib = realpathSync('/usr/lib/x86_64-linux-gnu/libbpf.so.1');
+  const r = inMountNamespace(`mount --bind /dev/null ${lib}`, ['run', obj]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.equal(
+    r.stderr,
+    'bpfkit: libbpf.so.1 is missing: install libbpf 1.0 or newer (apt-get install libbpf1)\n',
+  );
+});
+
+test('kernel BTF missing, or a --btf / BPFKIT_BTF file that is not BTF: one sentence each', async () => {
+  const obj = await compileBpf(OPENSNOOP, 'opensnoop-perf');
+  const r = inMountNamespace('mount -t tmpfs none /sys/kernel/btf', ['run', obj]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(
+    r.stderr,
+    /^bpfkit: CO-RE needs the kernel BTF \(\/sys\/kernel\/btf\/vmlinux.*--btf <file>.*\n$/,
+  );
+  assert.equal(await leftLoaded(['tracepoint__syscalls__sys_enter_openat']).then((l) => l.length), 0);
+  await expectError(
+    ['run', obj, '--btf', '/nonexistent/vmlinux'],
+    1,
+    /^bpfkit: --btf: cannot read \/nonexistent\/vmlinux: ENOENT$/,
+  );
+  const env = { ...process.env, BPFKIT_BTF: '/etc/hostname' };
+  const bad = spawnSync(process.execPath, [join(ROOT, 'dist/cli/bin.js'), 'run', obj], {
+    encoding: 'utf8',
+    env,
+  });
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /^bpfkit: BPFKIT_BTF: \/etc\/hostname is not a BTF file \(.*\)\n$/);
 });
