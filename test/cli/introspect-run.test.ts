@@ -22,6 +22,21 @@ async function bpfkitJson(...args: string[]): Promise<J[]> {
     .map((l) => JSON.parse(l) as J);
 }
 
+/**
+ * bpftool's and bpfkit's lists taken while the kernel's set of ids stays the same (programs of earlier
+ * tests may still be on their way out), so that a difference is ours, not a race.
+ */
+async function stableLists(kind: 'prog' | 'map'): Promise<[J[], J[]]> {
+  const ids = (l: J[]): string => l.map((x) => String(x.id)).join(',');
+  for (let i = 0; ; i++) {
+    const before = bpftoolJson(kind, 'list');
+    const ours = await bpfkitJson(kind, 'list');
+    const after = bpftoolJson(kind, 'list');
+    if (ids(before) === ids(after) || i === 5) return [after, ours];
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** The `<id>: <type>  name <name>  tag <tag>` heads of a plain prog/map list, by id. */
 function heads(text: string): Map<number, string> {
   const out = new Map<number, string>();
@@ -40,8 +55,7 @@ test('prog list and map list match bpftool while bpfkit run holds an opensnoop o
     const ours = loadedPrograms(PROGS);
     assert.equal(ours.length, 2, 'both programs are loaded');
 
-    const peerProgs = bpftoolJson('prog', 'list');
-    const ourProgs = await bpfkitJson('prog', 'list');
+    const [peerProgs, ourProgs] = await stableLists('prog');
     assert.deepEqual(
       ourProgs.map((p) => p.id),
       peerProgs.map((p) => p.id),
@@ -57,8 +71,7 @@ test('prog list and map list match bpftool while bpfkit run holds an opensnoop o
     const plainOurs = heads((await runCli(['prog', 'list'])).stdout);
     for (const id of ours) assert.equal(plainOurs.get(id), plainPeer.get(id), `prog ${id} head line`);
 
-    const peerMaps = bpftoolJson('map', 'list');
-    const ourMaps = await bpfkitJson('map', 'list');
+    const [peerMaps, ourMaps] = await stableLists('map');
     assert.deepEqual(
       ourMaps.map((m) => m.id),
       peerMaps.map((m) => m.id),
