@@ -8,7 +8,7 @@ import type { HelperNames } from '../asm/helpers.js';
 import { CLASS, JMP_OP, LD_IMM64, PSEUDO, insnClass, insnOp } from '../asm/opcodes.js';
 import { SHF, SHT, STT, type ElfRelocation, type ElfSection, type ElfSymbol } from '../elf/reader.js';
 import type { ObjectSpec } from '../spec/object.js';
-import type { HelperUse } from './types.js';
+import type { CodeUse } from './types.js';
 
 /** A function symbol of a code section with its instruction range [start, end) in slots. */
 export interface CodeFunction {
@@ -17,16 +17,6 @@ export interface CodeFunction {
   start: number;
   end: number;
   bind: number;
-}
-
-/** What a function's instructions use; names in order of first use. */
-export interface CodeUse {
-  calls: string[];
-  helpers: HelperUse[];
-  kfuncs: string[];
-  maps: string[];
-  globals: string[];
-  externs: string[];
 }
 
 /** Code sections of the object (executable, non-empty), in file order. */

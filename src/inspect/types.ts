@@ -39,17 +39,11 @@ export interface CoreReloReport {
   spec: string;
 }
 
-/** A function of the object's code: a program (entry point) or a subprogram it calls. */
-export interface FunctionReport {
-  name: string;
-  section: string;
-  /** First instruction slot within the section. */
-  insnOffset: number;
-  /** Number of instruction slots (8 bytes each). */
-  insns: number;
-  /** bpf-to-bpf calls (and callbacks passed by address), by callee name, in order of first use. */
+/** What a function's instructions use; names in order of first use. */
+export interface CodeUse {
+  /** bpf-to-bpf calls (and callbacks passed by address), by callee name. */
   calls: string[];
-  /** Helpers called, in order of first use. */
+  /** Helpers called. */
   helpers: HelperUse[];
   /** Kernel functions (kfuncs) called. */
   kfuncs: string[];
@@ -59,6 +53,16 @@ export interface FunctionReport {
   globals: string[];
   /** Externs referenced (kconfig values, ksyms). */
   externs: string[];
+}
+
+/** A function of the object's code: a program (entry point) or a subprogram it calls. */
+export interface FunctionReport extends CodeUse {
+  name: string;
+  section: string;
+  /** First instruction slot within the section. */
+  insnOffset: number;
+  /** Number of instruction slots (8 bytes each). */
+  insns: number;
   coreRelocations: CoreReloReport[];
   /** Disassembly with source lines (only with the `disasm` option). */
   disasm?: string;
