@@ -4,7 +4,7 @@
  * before load and to build map keys and values.
  */
 import type { Btf } from './btf.js';
-import { UsageError } from '../errors/index.js';
+import { FormatError, UsageError } from '../errors/index.js';
 
 /** A value that can be encoded: numbers/bigints/strings for scalars, arrays, objects for structs. */
 export type Encodable = number | bigint | boolean | string | Encodable[] | { [field: string]: Encodable };
@@ -141,13 +141,16 @@ function flatMembers(
   btf: Btf,
   typeId: number,
   baseBits: number,
+  depth = 0,
 ): { name: string; type: number; bitOffset: number; bitfieldSize: number }[] {
+  // Only malformed BTF nests anonymous members this deep (a struct that contains itself).
+  if (depth > 64) throw new FormatError(`BTF type ${typeId}: anonymous members nest too deep (a cycle?)`);
   const t = btf.resolve(typeId);
   if (t.kind !== 'struct' && t.kind !== 'union') return [];
   return t.members.flatMap((m) =>
     m.name
       ? [{ name: m.name, type: m.type, bitOffset: baseBits + m.bitOffset, bitfieldSize: m.bitfieldSize }]
-      : flatMembers(btf, m.type, baseBits + m.bitOffset),
+      : flatMembers(btf, m.type, baseBits + m.bitOffset, depth + 1),
   );
 }
 
