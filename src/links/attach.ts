@@ -131,12 +131,7 @@ function viaLibbpf(
   if (known) throw known;
   if (err === 1 || err === 13)
     throw new PermissionError(`attaching ${description} failed: ${errnoName(err)}`);
-  const why =
-    log
-      .split('\n')
-      .filter((l) => l.trim())
-      .at(-1)
-      ?.replace(/^libbpf: /, '') ?? errnoName(err);
+  const why = lastLogLine(log) ?? errnoName(err);
   throw new BpfkitError(`attaching ${description} failed: ${why}`);
 }
 
@@ -165,12 +160,7 @@ function attachUprobe(prog: BpfProgramPtr, spec: ProgramSpec, opts: AttachOption
   });
   const description = `${spec.attach}:${loc.binary}:${symbol}`;
   if (!result) {
-    const why =
-      log
-        .split('\n')
-        .filter((l) => l.trim())
-        .at(-1)
-        ?.replace(/^libbpf: /, '') ?? errnoName(err);
+    const why = lastLogLine(log) ?? errnoName(err);
     throw new BpfkitError(`attaching ${description} failed: ${why}`);
   }
   return link(result, description);
@@ -207,4 +197,13 @@ function attachPerfEvent(prog: BpfProgramPtr, spec: ProgramSpec, frequency: numb
     throw e;
   }
   return links;
+}
+
+/** libbpf's last log line without its prefix: the most specific reason it gives for a failure. */
+function lastLogLine(log: string): string | undefined {
+  return log
+    .split('\n')
+    .filter((l) => l.trim())
+    .at(-1)
+    ?.replace(/^libbpf: /, '');
 }

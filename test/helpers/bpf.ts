@@ -28,8 +28,13 @@ export async function vmlinuxDir(): Promise<string> {
   return dir;
 }
 
-/** Compiles a BPF C file to `<BUILD>/<name>.bpf.o` and returns its path. */
-export async function compileBpf(src: string, name: string, defines: string[] = []): Promise<string> {
+/** Compiles a BPF C file to `<BUILD>/<name>.bpf.o` (with extra clang `flags`) and returns its path. */
+export async function compileBpf(
+  src: string,
+  name: string,
+  defines: string[] = [],
+  flags: string[] = [],
+): Promise<string> {
   const inc = await vmlinuxDir();
   mkdirSync(BUILD, { recursive: true });
   const out = join(BUILD, `${name}.bpf.o`);
@@ -41,6 +46,7 @@ export async function compileBpf(src: string, name: string, defines: string[] = 
       '-target',
       'bpf',
       '-D__TARGET_ARCH_x86',
+      ...flags,
       ...defines.map((d) => `-D${d}`),
       `-I${inc}`,
       `-I${join(ROOT, 'bpf/include')}`,
