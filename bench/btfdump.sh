@@ -19,7 +19,10 @@ mkdir -p "$out"
 # Compile to JavaScript first so neither figure includes TypeScript transpilation. tsc still emits
 # when files of other commands have type errors, so ignore its status and check for the outputs.
 npx --no-install tsc -p tsconfig.json --outDir "$out/dist" >/dev/null 2>&1 || true
-for f in "$out/dist/cli/bin.js" "$out/dist/btf/format-c.js"; do
+# The CommonJS bundle bin.cjs loads for `btf dump` (as `npm run build` makes it).
+npx --no-install esbuild src/cli/commands/btf-dump.ts --bundle --platform=node --format=cjs --target=node20 \
+  --outfile="$out/dist/cli/btf-dump.cjs" --log-level=warning
+for f in "$out/dist/cli/bin.cjs" "$out/dist/cli/btf-dump.cjs" "$out/dist/btf/format-c.js"; do
   [ -f "$f" ] || { echo "btfdump: $f was not built" >&2; exit 1; }
 done
 # The CLI reads its version from ../../package.json relative to dist/cli.
@@ -35,7 +38,7 @@ const out = formatCBytes(BtfTable.fromBytes(readFileSync(process.argv[2])));
 for (let off = 0; off < out.length; ) off += writeSync(1, out, off, out.length - off);
 EOF
 
-cli="node $out/dist/cli/bin.js btf dump $file --format c"
+cli="node $out/dist/cli/bin.cjs btf dump $file --format c"
 lib="node $out/dump-only.mjs $file"
 ref="bpftool btf dump file $file format c"
 

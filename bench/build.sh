@@ -26,7 +26,7 @@ export XDG_CACHE_HOME=$T/cache
 cp "$ROOT/package.json" "$T/package.json"
 ln -s "$ROOT/bpf" "$T/bpf"
 ln -s "$ROOT/node_modules" "$T/node_modules"
-BPFKIT=(node "$T/dist/cli/bin.js" build "$SRC" ${HDR:+"$HDR"} -o "$T/out")
+BPFKIT=(node "$T/dist/cli/bin.cjs" build "$SRC" ${HDR:+"$HDR"} -o "$T/out")
 
 echo "warming the cache (vmlinux.h, precompiled header)…" >&2
 "${BPFKIT[@]}" >/dev/null

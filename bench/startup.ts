@@ -60,7 +60,7 @@ const obj = await compileBpf(join(ROOT, 'examples/opensnoop/opensnoop.bpf.c'), '
   'USE_RINGBUF',
 ]);
 const tools: [string, string, string[]][] = [
-  ['bpfkit run', process.execPath, [join(ROOT, 'dist/cli/bin.js'), 'run', obj]],
+  ['bpfkit run', process.execPath, [join(ROOT, 'dist/cli/bin.cjs'), 'run', obj]],
   ['libbpf-tools opensnoop', '/usr/sbin/opensnoop', []],
   ['bpftrace opensnoop.bt', 'bpftrace', ['/usr/sbin/opensnoop.bt']],
 ];

@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 mkdir -p build/examples
-node dist/cli/bin.js build examples/opensnoop/opensnoop.bpf.c examples/opensnoop/opensnoop.h -o build/examples >&2
-exec node dist/cli/bin.js run build/examples/opensnoop.bpfkit.json "$@"
+node dist/cli/bin.cjs build examples/opensnoop/opensnoop.bpf.c examples/opensnoop/opensnoop.h -o build/examples >&2
+exec node dist/cli/bin.cjs run build/examples/opensnoop.bpfkit.json "$@"

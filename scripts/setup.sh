@@ -24,6 +24,6 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund >&2
 fi
 # Rebuild only when a source file is newer than the build (tsc takes ~10 s).
-if [ ! -f dist/cli/bin.js ] || [ -n "$(find src package.json tsconfig.json -newer dist/cli/bin.js -print -quit)" ]; then
+if [ ! -f dist/cli/bin.cjs ] || [ -n "$(find src package.json tsconfig.json -newer dist/cli/bin.cjs -print -quit)" ]; then
   npm run --silent build >&2
 fi

@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
-import { BpfkitError } from '../errors/index.js';
+import { reportFailure } from './report.js';
 
 type CommandModule = { register(program: Command): void };
 
@@ -77,15 +77,7 @@ export function reportError(e: unknown): number {
       return 0;
     return e.exitCode === 0 ? 0 : 2;
   }
-  if (e instanceof BpfkitError) {
-    process.stderr.write(`bpfkit: ${e.message}\n`);
-    if (process.env.BPFKIT_DEBUG && e.stack) process.stderr.write(`${e.stack}\n`);
-    return e.exitCode;
-  }
-  const msg = e instanceof Error ? e.message : String(e);
-  process.stderr.write(`bpfkit: ${msg}\n`);
-  if (process.env.BPFKIT_DEBUG && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
-  return 1;
+  return reportFailure(e);
 }
 
 /** Entry point: parses argv and runs the chosen command. */

@@ -13,7 +13,7 @@ import { formatRaw, formatRawBytes } from '../../src/btf/format-raw.js';
 import { BtfTable } from '../../src/btf/format-c-table.js';
 import { ElfFile } from '../../src/elf/reader.js';
 import { ROOT, fixture } from '../helpers/bpf.js';
-import { formatC } from '../../src/btf/format-c.js';
+import { formatC, formatCBytes } from '../../src/btf/format-c.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bpfkit-formatraw-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,12 +24,14 @@ execFileSync('clang', ['-g', '-O2', '-target', 'bpf', '-c', fixture('btf-kinds.b
 const bpftool = (file: string): Buffer =>
   execFileSync('bpftool', ['btf', 'dump', 'file', file], { maxBuffer: 1 << 30 });
 
-/** `bpfkit <args>` from the sources; stdout as bytes. */
-function cli(args: string[]): { status: number | null; stdout: Buffer; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/bin.ts'), ...args], {
-    cwd: ROOT,
-    maxBuffer: 1 << 30,
-  });
+/**
+ * `bpfkit <args>` as installed (dist/cli/bin.cjs, which runs plain `btf dump` command lines from the
+ * CommonJS bundle dist/cli/btf-dump.cjs), or with `sources` from the TypeScript sources (where no
+ * bundle exists and bin.cts imports the ES modules); stdout as bytes.
+ */
+function cli(args: string[], sources = false): { status: number | null; stdout: Buffer; stderr: string } {
+  const bin = sources ? ['--import', 'tsx', join(ROOT, 'src/cli/bin.cts')] : [join(ROOT, 'dist/cli/bin.cjs')];
+  const r = spawnSync(process.execPath, [...bin, ...args], { cwd: ROOT, maxBuffer: 1 << 30 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString() };
 }
 
@@ -88,6 +90,18 @@ test('bpfkit btf dump: raw by default, C with --format c, bpftool word syntax, t
   assert.match(badFormat.stderr, /unknown format 'json'/);
 });
 
+test('bpfkit btf dump: the bundle, the sources and the library write the same kernel header', () => {
+  const lib = Buffer.from(formatCBytes(BtfTable.fromBytes(readFileSync(VMLINUX_BTF_PATH))));
+  for (const sources of [false, true]) {
+    const r = cli(['btf', 'dump', VMLINUX_BTF_PATH, '--format', 'c'], sources);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(r.stdout.equals(lib), sources ? 'from the sources' : 'from the bundle');
+  }
+  const missing = cli(['btf', 'dump', join(dir, 'nope')], true);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /^bpfkit: cannot read .*nope[^\n]*\n$/);
+});
+
 test('bpfkit btf dump: plain command lines (run without commander) and the others (commander) agree', () => {
   const c = cli(['btf', 'dump', obj, '--format', 'c']).stdout;
   for (const args of [
@@ -110,7 +124,7 @@ test('bpfkit btf dump: plain command lines (run without commander) and the other
 test('bpfkit btf dump piped into head ends quietly', () => {
   const r = spawnSync(
     'bash',
-    ['-c', `node --import tsx src/cli/bin.ts btf dump ${VMLINUX_BTF_PATH} --format c | head -n 3`],
+    ['-c', `node dist/cli/bin.cjs btf dump ${VMLINUX_BTF_PATH} --format c | head -n 3`],
     { cwd: ROOT, encoding: 'utf8' },
   );
   assert.equal(r.status, 0);

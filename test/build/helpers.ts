@@ -33,7 +33,7 @@ export function cli(
   args: string[],
   opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'src/cli/bin.ts'), ...args], {
+  const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'src/cli/bin.cts'), ...args], {
     cwd: opts.cwd ?? ROOT,
     env: opts.env ?? testEnv(),
     encoding: 'utf8',

@@ -103,7 +103,7 @@ test('no root: one sentence saying what is needed', async () => {
       '--clear-groups',
       '--inh-caps=-all',
       process.execPath,
-      join(ROOT, 'dist/cli/bin.js'),
+      join(ROOT, 'dist/cli/bin.cjs'),
       'run',
       obj,
     ],
@@ -118,7 +118,7 @@ test('no root: one sentence saying what is needed', async () => {
 
 /** Runs the CLI in a private mount namespace after `setup` (shell commands) hid something from it. */
 function inMountNamespace(setup: string, args: string[]): { status: number | null; stderr: string } {
-  const cli = [process.execPath, join(ROOT, 'dist/cli/bin.js'), ...args].map((a) => `'${a}'`).join(' ');
+  const cli = [process.execPath, join(ROOT, 'dist/cli/bin.cjs'), ...args].map((a) => `'${a}'`).join(' ');
   const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `${setup} && exec ${cli}`], {
     encoding: 'utf8',
   });
@@ -151,7 +151,7 @@ test('kernel BTF missing, or a --btf / BPFKIT_BTF file that is not BTF: one sent
     /^bpfkit: --btf: cannot read \/nonexistent\/vmlinux: ENOENT$/,
   );
   const env = { ...process.env, BPFKIT_BTF: '/etc/hostname' };
-  const bad = spawnSync(process.execPath, [join(ROOT, 'dist/cli/bin.js'), 'run', obj], {
+  const bad = spawnSync(process.execPath, [join(ROOT, 'dist/cli/bin.cjs'), 'run', obj], {
     encoding: 'utf8',
     env,
   });

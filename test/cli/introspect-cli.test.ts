@@ -16,7 +16,7 @@ import { loadMapsFixture, type LoadedFixture } from '../introspect/fixture.js';
 type J = Record<string, unknown>;
 const bpftool = (...args: string[]): string => execFileSync('bpftool', args, { encoding: 'utf8' });
 const bpfkit = (...args: string[]): string =>
-  execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/bin.ts'), ...args], {
+  execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/bin.cts'), ...args], {
     encoding: 'utf8',
     cwd: ROOT,
   });

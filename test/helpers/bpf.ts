@@ -89,9 +89,9 @@ export interface CliOptions {
   cwd?: string;
 }
 
-/** Starts the built CLI (dist/cli/bin.js) with `args`. */
+/** Starts the built CLI (dist/cli/bin.cjs) with `args`. */
 export function startCli(args: string[], opts: CliOptions = {}): CliRun {
-  const child = spawn(process.execPath, [join(ROOT, 'dist/cli/bin.js'), ...args], {
+  const child = spawn(process.execPath, [join(ROOT, 'dist/cli/bin.cjs'), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: opts.env,
     cwd: opts.cwd,
