@@ -106,6 +106,21 @@ test('CLI: compile errors pass clang diagnostics through (file:line) and exit 1'
   assert.match(r.stderr, /bpfkit: .*broken\.bpf\.c: compilation failed \(1 error\)\n$/);
 });
 
+// (A build that is fast says nothing on stderr: see 'CLI: -o and --json'.)
+test('CLI: steps over a second say so on stderr (generating vmlinux.h, compiling)', () => {
+  // An empty cache makes the header; a clang that takes 1.2 s to start makes the compile slow.
+  const cache = join(dir, 'fresh-cache');
+  const slowClang = join(dir, 'slow-clang');
+  writeFileSync(slowClang, `#!/bin/sh\nsleep 1.2\nexec '${findClang().path}' "$@"\n`, { mode: 0o755 });
+  const src = join(dir, 'opensnoop.bpf.c');
+  const slow = cli(['build', src, '-o', join(dir, 'slow-out')], {
+    env: testEnv({ XDG_CACHE_HOME: cache, BPFKIT_CLANG: slowClang }),
+  });
+  assert.equal(slow.status, 0, slow.stderr);
+  assert.match(slow.stderr, /^generating vmlinux\.h…$/m);
+  assert.match(slow.stderr, new RegExp(`^compiling ${src.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}…$`, 'm'));
+});
+
 test('CLI: clang missing says how to install it and exits 1', () => {
   assert.throws(() => findClang({ PATH: '/nonexistent' }), MissingDependencyError);
   const bin = join(dir, 'noclang-bin');
