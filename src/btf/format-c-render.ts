@@ -23,9 +23,11 @@ import {
   enumSizeAttr,
 } from './format-c-tokens.js';
 
-/** Emission states, by type id. */
+/** Emission state of a type id: nothing written yet. */
 export const NONE = 0;
+/** Emission state: the definition is being written (its members' dependencies are under way). */
 export const BUSY = 1;
+/** Emission state: written (for an anonymous enum: its enumerators are out). */
 export const DONE = 2;
 
 /** Renders types of one BtfTable into one ByteWriter. */

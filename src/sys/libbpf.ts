@@ -6,10 +6,13 @@
 import koffi, { type LibraryHandle } from 'koffi';
 import { MissingDependencyError } from '../errors/index.js';
 
-/** Opaque libbpf handles. */
+/** Opaque libbpf handle of a `struct bpf_object` (branded so handles of different kinds do not mix). */
 export type BpfObjectPtr = { readonly __brand: 'bpf_object' };
+/** Opaque libbpf handle of a `struct bpf_program`. */
 export type BpfProgramPtr = { readonly __brand: 'bpf_program' };
+/** Opaque libbpf handle of a `struct bpf_map`. */
 export type BpfMapPtr = { readonly __brand: 'bpf_map' };
+/** Opaque libbpf handle of a `struct bpf_link`. */
 export type BpfLinkPtr = { readonly __brand: 'bpf_link' };
 
 /** libbpf_print_level. */

@@ -8,8 +8,9 @@ import { SyscallError } from '../errors/index.js';
 
 /** x86-64 system call numbers. */
 export const SYS = { bpf: 321, perf_event_open: 298 } as const;
-/** mmap protection and flag bits. */
+/** mmap protection bits. */
 export const PROT = { READ: 1, WRITE: 2 } as const;
+/** mmap flag bits. */
 export const MAP = { SHARED: 1 } as const;
 /** epoll constants. */
 export const EPOLL = { IN: 1, CTL_ADD: 1, CTL_DEL: 2, CLOEXEC: 0o2000000 } as const;
