@@ -2,8 +2,10 @@
 # Times `bpfkit btf dump <file> --format c` against `bpftool btf dump file <file> format c` in the same
 # run, interleaved, and prints both and their ratio (issue #3: the CLI within 2x of bpftool). Figures:
 #   bpftool         the reference
-#   bpfkit-cli      what a user sees: node start-up, the CLI, reading the BTF, the dump, the write
-#   bpfkit-dumper   node start-up, BtfTable, formatCBytes and the write, without the CLI
+#   bpfkit-cli      what a user sees: node start-up, the CLI (bin.cjs and its CommonJS dump bundle),
+#                   reading the BTF, the dump, the write
+#   bpfkit-dumper   the library from an ES module script: node start-up with its ES module loader (which
+#                   the CLI's bundle skips), BtfTable, formatCBytes and the write
 #   *-no-extra-ca   the same with NODE_EXTRA_CA_CERTS unset, shown only when it is set: node then parses
 #                   that certificate file at start-up, before any of our code (~50 ms on a 2-CPU VM)
 # Output goes to /dev/null. When hyperfine is installed, it also times bpftool and the CLI (one command
