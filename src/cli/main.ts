@@ -70,7 +70,7 @@ export function buildProgram(only?: string): Command {
 }
 
 /** Prints an error the way users expect from a Unix tool and returns the exit status. */
-export function reportError(e: unknown): number {
+function reportError(e: unknown): number {
   if (e instanceof CommanderError) {
     // commander already printed its message (or help/version, which are exit 0).
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')

@@ -52,7 +52,7 @@ async function btfBytes(path: string): Promise<Uint8Array> {
  * Loads the BTF to dump. Module BTF under /sys/kernel/btf is split BTF on top of vmlinux, which is
  * then used as the base unless `--base` names another.
  */
-export async function loadBtfTable(path: string, basePath?: string): Promise<BtfTable> {
+async function loadBtfTable(path: string, basePath?: string): Promise<BtfTable> {
   if (!basePath && dirname(path) === dirname(VMLINUX_BTF_PATH) && basename(path) !== 'vmlinux') {
     basePath = VMLINUX_BTF_PATH;
   }
@@ -69,7 +69,7 @@ export async function loadBtfTable(path: string, basePath?: string): Promise<Btf
  * Writes all of `data` to stdout with blocking-style writes (one big buffer, no stream queueing). A
  * reader that goes away (`| head`) just ends the output.
  */
-export function writeStdout(data: Uint8Array): void {
+function writeStdout(data: Uint8Array): void {
   let off = 0;
   let wait: Int32Array | undefined;
   while (off < data.length) {
@@ -119,7 +119,7 @@ export async function dump(words: string[], opts: DumpOptions): Promise<void> {
  * other options, `--`, a missing value): the caller then hands the command line to commander.
  * Throws what the dump throws.
  */
-export async function dumpFast(args: string[]): Promise<number | undefined> {
+async function dumpFast(args: string[]): Promise<number | undefined> {
   const words: string[] = [];
   const opts: DumpOptions = {};
   for (let i = 0; i < args.length; i++) {
