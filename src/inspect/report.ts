@@ -16,6 +16,7 @@ import { decoderFor } from '../btf/decode.js';
 import type { CoreRelo } from '../btf/ext.js';
 import { STB } from '../elf/reader.js';
 import { ObjectSpec } from '../spec/object.js';
+import { parseObject } from '../package/parse-object.js';
 import { btfReport } from './btf-summary.js';
 import { codeFunctions, SectionCode, type CodeFunction } from './code.js';
 import { coreRelosBySection, describeCoreRelo } from './core.js';
@@ -48,7 +49,7 @@ export interface InspectOptions {
 
 /** Parses `object` and builds its report; throws FormatError when it is not a usable BPF object. */
 export function buildReport(object: Uint8Array, opts: InspectOptions = {}): InspectReport {
-  const spec = new ObjectSpec(object);
+  const spec = opts.source ? parseObject(object, opts.source) : new ObjectSpec(object);
   return new Builder(spec, opts).report();
 }
 

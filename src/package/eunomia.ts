@@ -13,7 +13,8 @@
  */
 import type { Btf } from '../btf/btf.js';
 import { FormatError } from '../errors/index.js';
-import { ObjectSpec } from '../spec/object.js';
+import type { ObjectSpec } from '../spec/object.js';
+import { parseObject } from './parse-object.js';
 import { inflateObject } from './format.js';
 import { isEventMap, objectMeta, orderExportTypes } from './meta.js';
 import type { JsonValue, PackageMeta, SampleMeta } from './types.js';
@@ -36,7 +37,7 @@ export function fromEunomia(json: Obj, source: string): { object: Uint8Array; me
   const m = obj(json.meta);
   const skel = obj(m?.bpf_skel);
   if (!m || !skel) throw new FormatError(`${source}: eunomia package without meta.bpf_skel`);
-  const spec = new ObjectSpec(object);
+  const spec = parseObject(object, source);
   const objName = typeof skel.obj_name === 'string' ? skel.obj_name : 'bpf';
   const meta = objectMeta(spec, objName.replace(/_bpf$/, '') || objName);
   const btf = spec.btf;

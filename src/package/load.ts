@@ -8,10 +8,11 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BpfkitError, FormatError } from '../errors/index.js';
-import { ObjectSpec } from '../spec/object.js';
 import { fromEunomia, isEunomiaPackage } from './eunomia.js';
 import { decodePackage, isPackageFile, PACKAGE_SUFFIX } from './format.js';
 import { nameFromPath, objectMeta } from './meta.js';
+import { jsonErrorPosition } from './json-position.js';
+import { parseObject } from './parse-object.js';
 import type { RunTarget } from './types.js';
 
 /** Where the bytes came from (overridable for tests). */
@@ -51,12 +52,19 @@ export function parseTarget(
   if (data[0] === 0x7f && data[1] === 0x45 && data[2] === 0x4c && data[3] === 0x46) {
     // A plain Uint8Array view (not a Buffer), like the objects decoded from packages.
     const object = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    return { object, meta: objectMeta(new ObjectSpec(object), nameFromPath(nameHint)) };
+    return { object, meta: objectMeta(parseObject(object, source), nameFromPath(nameHint)) };
   }
+  const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
   let json: unknown;
   try {
-    json = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
-  } catch {
+    json = JSON.parse(text);
+  } catch (e) {
+    // Text that opens like JSON was meant to be a package: say what is wrong with it, and where.
+    if (/^\uFEFF?\s*[[{]/.test(text)) {
+      const at = jsonErrorPosition(text);
+      const where = at ? ` at line ${at.line}, column ${at.column}` : '';
+      throw new FormatError(`${source}: invalid JSON${where}: ${(e as Error).message.split('\n')[0]}`);
+    }
     throw new FormatError(
       `${source}: not a BPF object (.bpf.o), a bpfkit package (${PACKAGE_SUFFIX}) or an eunomia package.json`,
     );

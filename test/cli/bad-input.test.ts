@@ -23,7 +23,17 @@ async function expectError(args: string[], code: number, message: RegExp): Promi
 test('a truncated ELF file', async () => {
   const obj = readFileSync(await compileBpf(OPENSNOOP, 'opensnoop-perf'));
   const bad = buildFile('truncated.bpf.o', obj.subarray(0, 200));
-  await expectError(['run', bad], 1, /^bpfkit: .*(outside the file|too short|malformed)/);
+  await expectError(
+    ['run', bad],
+    1,
+    /^bpfkit: \S*truncated\.bpf\.o: .*(outside the file|too short|malformed)/,
+  );
+  await expectError(['inspect', bad], 1, /^bpfkit: \S*truncated\.bpf\.o: /);
+});
+
+test('a package with broken JSON names the position and the parser error', async () => {
+  const bad = buildFile('broken.bpfkit.json', Buffer.from('{"format": "bpfkit-package",\n  "version": x}\n'));
+  await expectError(['run', bad], 1, /^bpfkit: \S*broken\.bpfkit\.json: invalid JSON at line 2, column 14: /);
 });
 
 test('an ELF file that is not a BPF object', async () => {

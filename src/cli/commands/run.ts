@@ -3,12 +3,12 @@
  * it and prints its events until --duration, Ctrl-C or SIGTERM (exit 0).
  */
 import { Command, Option } from 'commander';
-import { ObjectSpec } from '../../spec/object.js';
 import { UsageError } from '../../errors/index.js';
 import type { Encodable } from '../../btf/encode.js';
 import { globalOptions, type GlobalOption } from '../run/options.js';
 import { looksLikeTarget } from '../run/target.js';
 import { loadTarget } from '../../package/load.js';
+import { parseObject } from '../../package/parse-object.js';
 import { runSession, type RunSettings } from '../run/session.js';
 
 /** Fixed options of `run` that take a value (needed to find the target before the full parse). */
@@ -72,7 +72,7 @@ export async function runCommand(args: string[]): Promise<void> {
     throw new UsageError('run: missing target (a package, .bpf.o object, URL or -); see bpfkit run --help');
   }
   const target = await loadTarget(source);
-  const spec = new ObjectSpec(target.object);
+  const spec = parseObject(target.object, target.source);
   const generated = globalOptions(spec, target.meta);
   const cmd = baseCommand();
   const about = target.meta?.description ?? target.meta?.brief;
