@@ -40,7 +40,7 @@ test('an ELF file that is not a BPF object', async () => {
   await expectError(
     ['run', '/bin/true'],
     1,
-    /^bpfkit: not a BPF object \(ELF machine 62, expected 247 for BPF\)$/,
+    /^bpfkit: \/bin\/true: not a BPF object \(ELF machine 62, expected 247 for BPF\)$/,
   );
 });
 

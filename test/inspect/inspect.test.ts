@@ -251,7 +251,7 @@ async function expectError(args: string[], code: number, message: RegExp): Promi
 test('bad input: one error line and exit 1, or exit 2 for usage', async () => {
   await expectError(['inspect', '/etc/passwd'], 1, /^bpfkit: \/etc\/passwd: not a BPF object/);
   await expectError(['inspect', 'no-such-file.bpf.o'], 1, /^bpfkit: no-such-file\.bpf\.o: no such file$/);
-  await expectError(['inspect', '/bin/true'], 1, /^bpfkit: not a BPF object \(ELF machine 62/);
+  await expectError(['inspect', '/bin/true'], 1, /^bpfkit: \/bin\/true: not a BPF object \(ELF machine 62/);
   await expectError(['inspect'], 2, /missing required argument 'target'/);
 });
 
