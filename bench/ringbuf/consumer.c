@@ -1,6 +1,11 @@
-// Baseline consumer: plain libbpf, ring_buffer__poll with a callback that reads the sequence number
-// of each event (same work as the bpfkit raw consumer). Prints one JSON line of measurements.
-// usage: consumer BPF_OBJECT PRODUCER N [WAKEUP_EVERY]
+// Baseline consumer: plain libbpf with a callback that reads the sequence number of each event (same
+// work as the bpfkit raw consumer). Prints one JSON line of measurements.
+// usage: consumer BPF_OBJECT PRODUCER N [WAKEUP_EVERY [POLICY]]
+// POLICY "event": ring_buffer__poll after every wake-up (libbpf's usual loop).
+// POLICY "timer": bpfkit's default drain policy written in C: wait in ring_buffer__poll, and while a
+// drain finds records, sleep 1 ms and drain again with ring_buffer__consume; the first drain that finds
+// nothing goes back to waiting. Comparing like with like needs the same policy on both sides.
+// Every 64th event's latency (now - its bpf_ktime_get_ns stamp, both CLOCK_MONOTONIC) is sampled.
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <signal.h>
@@ -12,7 +17,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#define MAX_LAT_SAMPLES 65536
+
 static uint64_t count, last_seq, order_errors, wakeups;
+static uint64_t lat[MAX_LAT_SAMPLES];
+static size_t nlat;
+
+static uint64_t now_ns(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
 
 static int on_event(void *ctx, void *data, size_t len)
 {
@@ -20,15 +36,42 @@ static int on_event(void *ctx, void *data, size_t len)
   if (count && seq <= last_seq)
     order_errors++;
   last_seq = seq;
+  if ((count & 63) == 0 && nlat < MAX_LAT_SAMPLES)
+    lat[nlat++] = now_ns() - ((const uint64_t *)data)[0];
   count++;
   return 0;
 }
 
-static uint64_t now_ns(void)
+static int cmp_u64(const void *a, const void *b)
 {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+static uint64_t percentile(double p)
+{
+  if (!nlat)
+    return 0;
+  qsort(lat, nlat, sizeof(lat[0]), cmp_u64);
+  return lat[(size_t)(p * (nlat - 1))];
+}
+
+/* One wait-and-drain step of the chosen policy; returns the records consumed, or <0 on error. */
+static int drain_step(struct ring_buffer *rb, int timer)
+{
+  int r = ring_buffer__poll(rb, 100);
+  if (r <= 0 || !timer)
+    return r;
+  int total = r;
+  for (;;) {
+    struct timespec ms = {0, 1000000};
+    nanosleep(&ms, NULL);
+    int n = ring_buffer__consume(rb);
+    if (n <= 0)
+      return total;
+    wakeups++;
+    total += n;
+  }
 }
 
 static uint64_t cpu_ns(void)
@@ -90,11 +133,12 @@ int main(int argc, char **argv)
   uint64_t t0 = now_ns(), c0 = cpu_ns();
   if (write(go[1], "g", 1) != 1)
     die("write");
+  int timer = argc > 5 && argv[5][0] == 't';
   int exited = 0;
   uint64_t counters[2] = {0, 0};
   uint32_t zero = 0;
   for (;;) {
-    int r = ring_buffer__poll(rb, 100);
+    int r = drain_step(rb, timer);
     if (r < 0 && r != -4)
       die("ring_buffer__poll");
     if (r > 0)
@@ -111,10 +155,11 @@ int main(int argc, char **argv)
   }
   uint64_t wall = now_ns() - t0, cpu = cpu_ns() - c0;
   printf("{\"events\":%llu,\"produced\":%llu,\"dropped\":%llu,\"wallNs\":%llu,\"cpuNs\":%llu,"
-         "\"orderErrors\":%llu,\"wakeups\":%llu}\n",
+         "\"orderErrors\":%llu,\"wakeups\":%llu,\"latP50Ns\":%llu,\"latP99Ns\":%llu}\n",
          (unsigned long long)count, (unsigned long long)counters[0], (unsigned long long)counters[1],
          (unsigned long long)wall, (unsigned long long)cpu, (unsigned long long)order_errors,
-         (unsigned long long)wakeups);
+         (unsigned long long)wakeups, (unsigned long long)percentile(0.5),
+         (unsigned long long)percentile(0.99));
   ring_buffer__free(rb);
   bpf_link__destroy(link);
   bpf_object__close(obj);

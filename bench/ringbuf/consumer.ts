@@ -3,7 +3,10 @@
  * alone: loads bench.bpf.o pointed at a freshly spawned producer, consumes its events with a
  * RingBufReader and prints one JSON line of measurements (same fields as consumer.c).
  *
- * usage: consumer.ts VARIANT BPF_OBJECT PRODUCER N [WAKEUP_EVERY]
+ * usage: consumer.ts VARIANT BPF_OBJECT PRODUCER N [WAKEUP_EVERY [POLICY]]
+ *   POLICY timer (default): the poller's 1 ms drain timer under load; event: a drain per wake-up
+ *   (Poller busyIntervalMs 0), like libbpf's ring_buffer__poll loop.
+ * Every 64th event's latency (now - its bpf_ktime_get_ns stamp, both CLOCK_MONOTONIC) is sampled.
  *   raw             onRawRecord, reads the sequence number (the C consumer's work)
  *   decoded         onRecord + a generated (bytes) => {ts, seq, pid, tid} decoder, u64 as number
  *   decoded-at      onRawRecord + the generated positional decoder (decodeAt(view, offset)), u64 as number
@@ -14,6 +17,7 @@ import { spawn } from 'node:child_process';
 import { BpfMap } from '../../src/maps/map.js';
 import { BpfObject } from '../../src/object/collection.js';
 import { RingBufReader } from '../../src/ringbuf/reader.js';
+import { Poller } from '../../src/events/poller.js';
 import { dupFd } from '../../src/sys/libc.js';
 
 interface Event {
@@ -48,10 +52,16 @@ function generateDecoders(u64: 'number' | 'bigint'): Generated {
   return new Function('cache', body)({ buffer: null, view: null }) as Generated;
 }
 
+function percentile(xs: number[], p: number): number {
+  if (xs.length === 0) return 0;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(p * (sorted.length - 1))];
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
-  const [variant, objPath, producer, n, wakeupEvery = '0'] = process.argv.slice(2);
+  const [variant, objPath, producer, n, wakeupEvery = '0', policy = 'timer'] = process.argv.slice(2);
   if (!['raw', 'decoded', 'decoded-at', 'decoded-bigint', 'iterator'].includes(variant) || !n) {
     throw new Error(
       'usage: consumer.ts raw|decoded|decoded-at|decoded-bigint|iterator BPF_OBJECT PRODUCER N [K]',
@@ -71,7 +81,16 @@ async function main(): Promise<void> {
     const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
     return { produced: Number(dv.getBigUint64(0, true)), dropped: Number(dv.getBigUint64(8, true)) };
   };
-  const reader = RingBufReader.open(obj.map('events').fd);
+  const poller = policy === 'event' ? new Poller({ busyIntervalMs: 0 }) : undefined;
+  const reader = RingBufReader.open(obj.map('events').fd, { poller });
+  const lat: number[] = [];
+  // Every 64th event: how long it waited between bpf_ktime_get_ns() in the kernel and its callback.
+  const sampleTs = (ts: number): void => {
+    if ((count & 63) === 0 && lat.length < 65536) lat.push(Number(process.hrtime.bigint()) - ts);
+  };
+  const sample = (view: DataView, off: number): void => {
+    if ((count & 63) === 0) sampleTs(view.getUint32(off, true) + view.getUint32(off + 4, true) * 4294967296);
+  };
 
   let count = 0;
   let lastSeq = -1;
@@ -79,6 +98,7 @@ async function main(): Promise<void> {
   let pidSum = 0;
   if (variant === 'raw') {
     reader.onRawRecord((_mem, view, off) => {
+      sample(view, off);
       const seq = view.getUint32(off + 8, true) + view.getUint32(off + 12, true) * 4294967296;
       if (seq <= lastSeq) orderErrors++;
       lastSeq = seq;
@@ -88,6 +108,7 @@ async function main(): Promise<void> {
     const { decodeAt } = generateDecoders('number');
     void (async () => {
       for await (const e of reader.records({ decodeAt })) {
+        sampleTs(e.ts as number);
         if ((e.seq as number) <= lastSeq) orderErrors++;
         lastSeq = e.seq as number;
         pidSum += e.pid;
@@ -98,6 +119,7 @@ async function main(): Promise<void> {
     const decode = generateDecoders('number').bytes;
     reader.onRecord((bytes) => {
       const e = decode(bytes);
+      sampleTs(e.ts as number);
       if ((e.seq as number) <= lastSeq) orderErrors++;
       lastSeq = e.seq as number;
       pidSum += e.pid;
@@ -106,6 +128,7 @@ async function main(): Promise<void> {
   } else {
     const { decodeAt } = generateDecoders(variant === 'decoded-at' ? 'number' : 'bigint');
     reader.onRawRecord((_mem, view, offset) => {
+      sample(view, offset);
       const e = decodeAt(view, offset);
       const seq = Number(e.seq);
       if (seq <= lastSeq) orderErrors++;
@@ -140,8 +163,11 @@ async function main(): Promise<void> {
     batches: reader.stats.batches,
     wakeups: reader.stats.wakeups,
     pidSum: pidSum > 0 ? 1 : 0,
+    latP50Ns: percentile(lat, 0.5),
+    latP99Ns: percentile(lat, 0.99),
   };
   await reader.close();
+  await poller?.close();
   bss.close();
   obj.close();
   process.stdout.write(JSON.stringify(result) + '\n');
