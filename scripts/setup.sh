@@ -13,6 +13,7 @@ ldconfig -p | grep -q 'libbpf.so.1 ' || need+=(libbpf1)
   command -v bpftool >/dev/null || need+=(bpftool)
   command -v bpftrace >/dev/null || need+=(bpftrace)
   [ -x /usr/sbin/opensnoop ] || need+=(libbpf-tools)
+  command -v prometheus >/dev/null || need+=(prometheus)
 }
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2
