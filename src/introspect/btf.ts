@@ -1,34 +1,10 @@
 /**
  * BTF objects loaded in the kernel: listing them with the programs and maps that reference them
- * (`bpfkit btf list`), and fetching one as a parsed Btf. Needs CAP_SYS_ADMIN to walk ids.
+ * (`bpfkit btf list`). Needs CAP_SYS_ADMIN to walk ids. Fetching one by id is sys/btf-object.ts.
  */
 import { allIds, closeFd, fdById, type ObjKind } from '../sys/bpf.js';
 import { btfInfo, mapInfo, progInfo, type BtfInfo } from '../sys/objinfo.js';
-import { Btf } from '../btf/btf.js';
 import { BpfkitError } from '../errors/index.js';
-
-const cache = new Map<number, Btf>();
-
-/**
- * The kernel BTF object `id`, parsed. Module BTF (kernel, not vmlinux) is split BTF and is parsed on
- * top of the running kernel's vmlinux BTF; BTF loaded along with programs is standalone. Cached per
- * id (BTF objects are immutable and ids are not reused while they live).
- */
-export function loadBtfById(id: number): Btf {
-  const hit = cache.get(id);
-  if (hit) return hit;
-  const fd = fdById('btf', id);
-  if (fd === undefined) throw new BpfkitError(`BTF object ${id} does not exist`);
-  try {
-    const info = btfInfo(fd, true);
-    const data = info.data ?? new Uint8Array();
-    const btf = info.kernel && info.name !== 'vmlinux' ? new Btf(data, Btf.kernel()) : new Btf(data);
-    cache.set(id, btf);
-    return btf;
-  } finally {
-    closeFd(fd);
-  }
-}
 
 /** One BTF object with its users. */
 export interface BtfSummary {

@@ -10,7 +10,7 @@ import { mapLookupElem } from '../sys/bpf.js';
 import type { BpfMap } from '../maps/map.js';
 import { dumpType, type DumperCtx } from './btf-dumper.js';
 import { JsonWriter } from './jsonw.js';
-import { loadBtfById } from './btf.js';
+import { loadBtfById } from '../sys/btf-object.js';
 import { mapHeaderPlain, mapTypeName } from './map.js';
 
 const STRERROR: Record<number, string> = {

@@ -9,7 +9,7 @@ import { mapInfo, progInfo, type ProgInfo } from '../sys/objinfo.js';
 import { CLOCK, clockNs } from '../sys/libc.js';
 import { BpfkitError, UsageError } from '../errors/index.js';
 import { fdinfoField, formatRefs, objectRefs, type ObjRef, type RefTable } from './pids.js';
-import { loadBtfById } from './btf.js';
+import { loadBtfById } from '../sys/btf-object.js';
 import { dumpType } from './btf-dumper.js';
 import { JsonWriter, RawJson } from './jsonw.js';
 

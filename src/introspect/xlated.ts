@@ -11,7 +11,7 @@ import { BpfkitError, PermissionError } from '../errors/index.js';
 import { parseFuncInfoArray, parseLineInfoArray, type XlatedProgram } from '../asm/xlated.js';
 import { kallsymsCallResolver } from '../asm/kallsyms.js';
 import type { CallResolver } from '../asm/format.js';
-import { loadBtfById } from './btf.js';
+import { loadBtfById } from '../sys/btf-object.js';
 import { openProgs, type ProgSelector } from './prog.js';
 
 /** A loaded program's xlated dump inputs. */

@@ -24,7 +24,7 @@ import { decoderFor, type Decoded } from '../btf/decode.js';
 import { encodeValue, type Encodable } from '../btf/encode.js';
 import { MAP_TYPES } from '../spec/object.js';
 import { BpfkitError, SyscallError, UsageError } from '../errors/index.js';
-import { loadBtfById } from '../introspect/btf.js';
+import { loadBtfById } from '../sys/btf-object.js';
 
 /** A map key or value as the typed API takes it: raw bytes, or a value encodable through BTF. */
 export type MapInput = Uint8Array | Encodable;
