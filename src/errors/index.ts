@@ -31,6 +31,75 @@ export class NotSupportedError extends BpfkitError {
   }
 }
 
+/** What a NotFoundError was looking for. */
+export type NotFoundKind =
+  'program' | 'map' | 'global' | 'struct' | 'file' | 'package' | 'BTF object' | 'process' | 'uprobe target';
+
+/** A named or numbered thing does not exist: a program, map or global of an object, a kernel id, a file. */
+export class NotFoundError extends BpfkitError {
+  /** What kind of thing was looked for. */
+  readonly what: NotFoundKind;
+  /** Its name, when looked up by name (a path for files). */
+  readonly key?: string;
+  /** Its kernel id, when looked up by id. */
+  readonly id?: number;
+  /** The names that do exist, when there is a short list of them. */
+  readonly available?: readonly string[];
+  constructor(
+    message: string,
+    fields: { what: NotFoundKind; key?: string; id?: number; available?: readonly string[] },
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.what = fields.what;
+    this.key = fields.key;
+    this.id = fields.id;
+    this.available = fields.available;
+  }
+}
+
+/** An operation on a handle (object, map, reader, poller) after its close(). */
+export class ClosedError extends BpfkitError {
+  /** The handle, e.g. "object opensnoop", "poller". */
+  readonly handle: string;
+  /** The operation that was refused. */
+  readonly operation: string;
+  constructor(handle: string, operation: string) {
+    super(`${operation}: the ${handle} is closed`);
+    this.handle = handle;
+    this.operation = operation;
+  }
+}
+
+/** A value that does not fit where it goes: a global's BTF type, a map key or value, an option. */
+export class BadValueError extends BpfkitError {
+  /** Where the value was going: a global's or option's name, "key of map x". */
+  readonly target: string;
+  /** The value as given. */
+  readonly value: unknown;
+  /** The type it had to fit, as C spells it (e.g. "pid_t", "char[16]"), when known. */
+  readonly type?: string;
+  constructor(message: string, fields: { target: string; value: unknown; type?: string }) {
+    super(message);
+    this.target = fields.target;
+    this.value = fields.value;
+    this.type = fields.type;
+  }
+}
+
+/** A file that exists but cannot be read or fetched (permission, I/O, HTTP status). */
+export class ReadError extends BpfkitError {
+  /** Path or URL. */
+  readonly path: string;
+  /** errno code ("EACCES") or HTTP status ("HTTP 404"), when known. */
+  readonly code?: string;
+  constructor(message: string, fields: { path: string; code?: string }, options?: { cause?: unknown }) {
+    super(message, options);
+    this.path = fields.path;
+    this.code = fields.code;
+  }
+}
+
 /** Missing privileges (root, CAP_BPF, CAP_PERFMON) or a locked-down kernel refusing an operation. */
 export class PermissionError extends BpfkitError {}
 

@@ -4,7 +4,7 @@
  */
 import { allIds, closeFd, fdById, type ObjKind } from '../sys/bpf.js';
 import { btfInfo, mapInfo, progInfo, type BtfInfo } from '../sys/objinfo.js';
-import { BpfkitError } from '../errors/index.js';
+import { NotFoundError } from '../errors/index.js';
 
 /** One BTF object with its users. */
 export interface BtfSummary {
@@ -50,7 +50,8 @@ export function listBtf(onlyId?: number): BtfSummary[] {
   for (const id of ids) {
     const fd = fdById('btf', id);
     if (fd === undefined) {
-      if (onlyId !== undefined) throw new BpfkitError(`BTF object ${id} does not exist`);
+      if (onlyId !== undefined)
+        throw new NotFoundError(`BTF object ${id} does not exist`, { what: 'BTF object', id });
       continue;
     }
     let info: BtfInfo;

@@ -6,7 +6,7 @@
 import { allIds, closeFd, fdById, objGet } from '../sys/bpf.js';
 import { mapInfo, type MapInfo } from '../sys/objinfo.js';
 import { MAP_TYPES } from '../spec/object.js';
-import { BpfkitError, UsageError } from '../errors/index.js';
+import { NotFoundError, UsageError } from '../errors/index.js';
 import { fdinfoField, formatRefs, objectRefs, type ObjRef, type RefTable } from './pids.js';
 import { progTypeName } from './prog.js';
 
@@ -63,7 +63,8 @@ export function parseMapSelector(words: string[]): MapSelector {
 export function openMaps(sel: MapSelector): number[] {
   if ('id' in sel) {
     const fd = fdById('map', sel.id);
-    if (fd === undefined) throw new BpfkitError(`map id ${sel.id} does not exist`);
+    if (fd === undefined)
+      throw new NotFoundError(`map id ${sel.id} does not exist`, { what: 'map', id: sel.id });
     return [fd];
   }
   if ('pinned' in sel) return [objGet(sel.pinned)];
@@ -74,7 +75,8 @@ export function openMaps(sel: MapSelector): number[] {
     if ('all' in sel || mapInfo(fd).name === sel.name) fds.push(fd);
     else closeFd(fd);
   }
-  if ('name' in sel && fds.length === 0) throw new BpfkitError(`no map named '${sel.name}'`);
+  if ('name' in sel && fds.length === 0)
+    throw new NotFoundError(`no map named '${sel.name}'`, { what: 'map', key: sel.name });
   return fds;
 }
 

@@ -7,7 +7,7 @@
 import { allIds, closeFd, fdById, mapLookupElem, objGet } from '../sys/bpf.js';
 import { mapInfo, progInfo, type ProgInfo } from '../sys/objinfo.js';
 import { CLOCK, clockNs } from '../sys/libc.js';
-import { BpfkitError, UsageError } from '../errors/index.js';
+import { NotFoundError, UsageError } from '../errors/index.js';
 import { fdinfoField, formatRefs, objectRefs, type ObjRef, type RefTable } from './pids.js';
 import { loadBtfById } from '../sys/btf-object.js';
 import { dumpType } from './btf-dumper.js';
@@ -132,7 +132,8 @@ export function parseProgSelector(words: string[]): ProgSelector {
 export function openProgs(sel: ProgSelector): number[] {
   if ('id' in sel) {
     const fd = fdById('prog', sel.id);
-    if (fd === undefined) throw new BpfkitError(`program id ${sel.id} does not exist`);
+    if (fd === undefined)
+      throw new NotFoundError(`program id ${sel.id} does not exist`, { what: 'program', id: sel.id });
     return [fd];
   }
   if ('pinned' in sel) return [objGet(sel.pinned)];
@@ -150,7 +151,10 @@ export function openProgs(sel: ProgSelector): number[] {
     else closeFd(fd);
   }
   if (!('all' in sel) && fds.length === 0) {
-    throw new BpfkitError(`no program with ${'name' in sel ? `name '${sel.name}'` : `tag ${sel.tag}`}`);
+    throw new NotFoundError(`no program with ${'name' in sel ? `name '${sel.name}'` : `tag ${sel.tag}`}`, {
+      what: 'program',
+      key: 'name' in sel ? sel.name : sel.tag,
+    });
   }
   return fds;
 }

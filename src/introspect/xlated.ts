@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { closeFd } from '../sys/bpf.js';
 import { progInfo, type ProgInfo } from '../sys/objinfo.js';
-import { BpfkitError, PermissionError } from '../errors/index.js';
+import { NotFoundError, PermissionError } from '../errors/index.js';
 import { parseFuncInfoArray, parseLineInfoArray, type XlatedProgram } from '../asm/xlated.js';
 import { kallsymsCallResolver } from '../asm/kallsyms.js';
 import type { CallResolver } from '../asm/format.js';
@@ -52,7 +52,7 @@ export function fetchXlated(id: number): FetchedXlated {
 function openOne(sel: ProgSelector): number {
   const [fd, ...rest] = openProgs(sel);
   for (const f of rest) closeFd(f);
-  if (fd === undefined) throw new BpfkitError('no such program');
+  if (fd === undefined) throw new NotFoundError('no such program', { what: 'program' });
   return fd;
 }
 

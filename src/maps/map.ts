@@ -23,7 +23,7 @@ import type { Btf } from '../btf/btf.js';
 import { decoderFor, type Decoded } from '../btf/decode.js';
 import { encodeValue, type Encodable } from '../btf/encode.js';
 import { MAP_TYPES } from '../spec/object.js';
-import { BpfkitError, SyscallError, UsageError } from '../errors/index.js';
+import { NotFoundError, SyscallError, UsageError } from '../errors/index.js';
 import { loadBtfById } from '../sys/btf-object.js';
 
 /** A map key or value as the typed API takes it: raw bytes, or a value encodable through BTF. */
@@ -109,7 +109,7 @@ export class BpfMap {
   /** Opens the map with kernel id `id` (needs CAP_SYS_ADMIN). */
   static fromId(id: number, opts: BpfMapOptions = {}): BpfMap {
     const fd = fdById('map', id);
-    if (fd === undefined) throw new BpfkitError(`map id ${id} does not exist`);
+    if (fd === undefined) throw new NotFoundError(`map id ${id} does not exist`, { what: 'map', id });
     return BpfMap.fromFd(fd, opts);
   }
 

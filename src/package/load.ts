@@ -7,7 +7,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { BpfkitError, FormatError } from '../errors/index.js';
+import { BadValueError, FormatError, NotFoundError, ReadError } from '../errors/index.js';
 import { fromEunomia, isEunomiaPackage } from './eunomia.js';
 import { decodePackage, isPackageFile, PACKAGE_SUFFIX } from './format.js';
 import { nameFromPath, objectMeta } from './meta.js';
@@ -31,7 +31,10 @@ export async function loadTarget(source: string, opts: LoadOptions = {}): Promis
     data = await (opts.readStdin ?? readStdin)();
     nameHint = 'stdin';
     if (data.length === 0)
-      throw new BpfkitError('stdin is empty: pipe a package or object into `bpfkit run -`');
+      throw new NotFoundError('stdin is empty: pipe a package or object into `bpfkit run -`', {
+        what: 'package',
+        key: '-',
+      });
   } else if (/^https?:\/\//i.test(source)) {
     data = await download(source, opts.fetch ?? fetch);
     nameHint = new URL(source).pathname;
@@ -94,9 +97,15 @@ function resolveDir(path: string): string {
   const pkgs = names.filter((n) => n.endsWith(PACKAGE_SUFFIX));
   if (pkgs.length === 1) return join(path, pkgs[0]);
   if (pkgs.length > 1)
-    throw new BpfkitError(`${path} holds several packages (${pkgs.join(', ')}): name the one to run`);
+    throw new BadValueError(`${path} holds several packages (${pkgs.join(', ')}): name the one to run`, {
+      target: 'target',
+      value: path,
+    });
   if (names.includes('package.json')) return join(path, 'package.json');
-  throw new BpfkitError(`${path} is a directory without a ${PACKAGE_SUFFIX} or package.json`);
+  throw new NotFoundError(`${path} is a directory without a ${PACKAGE_SUFFIX} or package.json`, {
+    what: 'package',
+    key: path,
+  });
 }
 
 function readLocal(path: string): Uint8Array {
@@ -104,9 +113,9 @@ function readLocal(path: string): Uint8Array {
     return readFileSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new BpfkitError(`${path}: no such file`);
-    if (code === 'EACCES') throw new BpfkitError(`${path}: permission denied`);
-    throw new BpfkitError(`cannot read ${path}: ${code ?? (e as Error).message}`);
+    if (code === 'ENOENT') throw new NotFoundError(`${path}: no such file`, { what: 'file', key: path });
+    if (code === 'EACCES') throw new ReadError(`${path}: permission denied`, { path, code });
+    throw new ReadError(`cannot read ${path}: ${code ?? (e as Error).message}`, { path, code });
   }
 }
 
@@ -116,9 +125,16 @@ async function download(url: string, f: typeof fetch): Promise<Uint8Array> {
     res = await f(url, { redirect: 'follow' });
   } catch (e) {
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    throw new BpfkitError(`cannot fetch ${url}: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
+    throw new ReadError(`cannot fetch ${url}: ${cause?.code ?? cause?.message ?? (e as Error).message}`, {
+      path: url,
+      code: cause?.code,
+    });
   }
-  if (!res.ok) throw new BpfkitError(`cannot fetch ${url}: HTTP ${res.status} ${res.statusText}`.trim());
+  if (!res.ok)
+    throw new ReadError(`cannot fetch ${url}: HTTP ${res.status} ${res.statusText}`.trim(), {
+      path: url,
+      code: `HTTP ${res.status}`,
+    });
   return new Uint8Array(await res.arrayBuffer());
 }
 

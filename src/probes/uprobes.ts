@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { BpfkitError, FormatError, UsageError } from '../errors/index.js';
+import { FormatError, NotFoundError, ReadError, UsageError } from '../errors/index.js';
 import { ElfFile, SHT, STT, type ElfFile as ElfFileT } from '../elf/reader.js';
 import { mappedExecutables, resolveBinary } from './binaries.js';
 import { globMatch, hasWildcard } from './pattern.js';
@@ -118,7 +118,10 @@ export function functionSymbols(path: string, readPath = path): Map<string, bigi
   try {
     data = readFileSync(readPath);
   } catch (e) {
-    throw new BpfkitError(`cannot read uprobe target ${path}: ${(e as Error).message}`);
+    throw new ReadError(`cannot read uprobe target ${path}: ${(e as Error).message}`, {
+      path,
+      code: (e as NodeJS.ErrnoException).code,
+    });
   }
   let elf: ElfFile;
   try {
@@ -157,7 +160,10 @@ export function listUprobes(type: ProbeType, rest: string | undefined, pid?: num
     try {
       mapped = mappedExecutables(pid);
     } catch (e) {
-      throw new BpfkitError(`cannot read the mappings of process ${pid}: ${(e as Error).message}`);
+      throw new NotFoundError(`cannot read the mappings of process ${pid}: ${(e as Error).message}`, {
+        what: 'process',
+        id: pid,
+      });
     }
     files = mapped
       .filter((p) => target === undefined || target === '*' || globMatch(target, p) || pathNames(target, p))
@@ -167,7 +173,11 @@ export function listUprobes(type: ProbeType, rest: string | undefined, pid?: num
       throw new UsageError(`listing ${type} probes needs a binary (${type}:/path/to/bin:pattern) or -p PID`);
     }
     const found = resolveBinary(target);
-    if (found.length === 0) throw new BpfkitError(`uprobe target ${target}: no such program or library`);
+    if (found.length === 0)
+      throw new NotFoundError(`uprobe target ${target}: no such program or library`, {
+        what: 'uprobe target',
+        key: target,
+      });
     files = found.map((p) => ({ path: p, readPath: p }));
   }
   const probes: Probe[] = [];

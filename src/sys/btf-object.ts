@@ -5,7 +5,7 @@
 import { closeFd, fdById } from './bpf.js';
 import { btfInfo } from './objinfo.js';
 import { Btf } from '../btf/btf.js';
-import { BpfkitError } from '../errors/index.js';
+import { NotFoundError } from '../errors/index.js';
 
 const cache = new Map<number, Btf>();
 
@@ -18,7 +18,8 @@ export function loadBtfById(id: number): Btf {
   const hit = cache.get(id);
   if (hit) return hit;
   const fd = fdById('btf', id);
-  if (fd === undefined) throw new BpfkitError(`BTF object ${id} does not exist`);
+  if (fd === undefined)
+    throw new NotFoundError(`BTF object ${id} does not exist`, { what: 'BTF object', id });
   try {
     const info = btfInfo(fd, true);
     const data = info.data ?? new Uint8Array();

@@ -6,7 +6,7 @@
 import { closeSync, constants, openSync, readSync } from 'node:fs';
 import { tracefsPath } from '../sys/mounts.js';
 import { Poller } from '../events/poller.js';
-import { BpfkitError } from '../errors/index.js';
+import { ReadError } from '../errors/index.js';
 
 /** A trace_pipe reader; lines arrive without their trailing newline. */
 export class TracePipe {
@@ -22,9 +22,8 @@ export class TracePipe {
     try {
       this.fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch (e) {
-      throw new BpfkitError(
-        `cannot open ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      );
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new ReadError(`cannot open ${path}: ${code ?? (e as Error).message}`, { path, code });
     }
     this.drain(false);
   }
