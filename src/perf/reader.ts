@@ -26,7 +26,7 @@ import { PERF, type WakeupPolicy, openBpfOutputEvent } from './event-open.js';
 
 /** Options of PerfEventArrayReader.open. */
 export interface PerfReaderOptions extends WakeupPolicy {
-  /** Data pages per CPU ring, a power of two (default: 64 KiB worth of pages). */
+  /** Data pages per CPU ring, a power of two (default: 256 KiB worth of pages, as libbpf-tools use). */
   pagesPerCpu?: number;
   /** CPUs to open rings on (default: every online CPU below the map's max_entries). */
   cpus?: readonly number[];
@@ -34,7 +34,7 @@ export interface PerfReaderOptions extends WakeupPolicy {
   poller?: Poller;
 }
 
-const DEFAULT_RING_BYTES = 64 * 1024;
+const DEFAULT_RING_BYTES = 256 * 1024;
 const HEAD_WORD = 1024 / 8;
 const TAIL_WORD = 1032 / 8;
 const DATA_OFFSET = 1040;
