@@ -24,6 +24,7 @@ function option(spec: ObjectSpec, name: string, meta?: PackageMeta): GlobalOptio
 test('-1 is all ones for an unsigned global initialized to -1, as (uid_t)-1 in C', async () => {
   const uid = option(aggregate, 'targ_uid');
   assert.equal(uid.allOnes, 0xffffffffn);
+  assert.equal(uid.defaultText, '-1', '--help shows the default the way the option takes it');
   assert.equal(globalValue(uid, '-1'), 0xffffffffn);
   assert.equal(globalValue(uid, -1), 0xffffffffn);
   assert.equal(globalValue(uid, '-2'), '-2');
@@ -37,6 +38,7 @@ test('-1 is all ones for an unsigned global initialized to -1, as (uid_t)-1 in C
 test('other unsigned globals and signed ones keep -1 as it is (refused, or a plain -1)', () => {
   const pid = option(aggregate, 'targ_pid');
   assert.equal(pid.allOnes, undefined);
+  assert.equal(pid.defaultText, '0');
   assert.equal(globalValue(pid, '-1'), '-1');
   assert.equal(option(aggregate, 'targ_fd').allOnes, undefined);
 });

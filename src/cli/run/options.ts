@@ -75,16 +75,19 @@ export function globalOptions(spec: ObjectSpec, meta?: PackageMeta): GlobalOptio
     const metaDefault = m?.cmdarg?.default;
     const initial = initialText(btf, g);
     const help = m?.cmdarg?.help ?? m?.description ?? '';
+    const allOnes = allOnesFor(btf, g, [initial, String(metaDefault ?? '')], help);
+    const defaultText = metaDefault !== undefined ? String(metaDefault) : initial;
     out.push({
       global: g,
       long,
       short,
       help,
-      defaultText: metaDefault !== undefined ? String(metaDefault) : initial,
+      // Shown the way the option takes it.
+      defaultText: allOnes !== undefined && defaultText === allOnes.toString() ? '-1' : defaultText,
       flag: t.kind === 'int' && t.bool,
       metaDefault: metaDefault !== undefined && String(metaDefault) !== initial ? metaDefault : undefined,
       typeName: btf.typeName(g.type).replace(/^(const |volatile )+/, ''),
-      allOnes: allOnesFor(btf, g, [initial, String(metaDefault ?? '')], help),
+      allOnes,
     });
   }
   return out;
