@@ -5,7 +5,7 @@
 import { Command, Option } from 'commander';
 import { UsageError } from '../../errors/index.js';
 import type { Encodable } from '../../btf/encode.js';
-import { globalOptions, type GlobalOption } from '../run/options.js';
+import { globalOptions, globalValue, type GlobalOption } from '../run/options.js';
 import { looksLikeTarget } from '../run/target.js';
 import { loadTarget } from '../../package/load.js';
 import { parseObject } from '../../package/parse-object.js';
@@ -14,6 +14,7 @@ import { runSession, type RunSettings } from '../run/session.js';
 /** Fixed options of `run` that take a value (needed to find the target before the full parse). */
 const VALUE_OPTIONS = new Set([
   '--duration',
+  '--interval',
   '--event-type',
   '--btf',
   '--uprobe',
@@ -26,6 +27,7 @@ function fixedOptions(cmd: Command): Command {
   return cmd
     .option('--json', 'print one JSON object per event (per line)')
     .option('--duration <seconds>', 'stop after this many seconds', parseSeconds)
+    .option('--interval <seconds>', 'print aggregate and sampled maps every this many seconds', parseInterval)
     .option('-v, --verbose', "show libbpf's log (and the full verifier log on a rejection)")
     .option('--trace-pipe', 'print bpf_printk output (trace_pipe) even when the object has event maps')
     .option('--event-type <struct>', 'decode events as this struct from the object BTF')
@@ -91,7 +93,7 @@ export async function runCommand(args: string[]): Promise<void> {
     if (g.flag && o[attributeName(`enable-${g.long}`)]) v = true;
     if (g.flag && o[attributeName(`disable-${g.long}`)]) v = false;
     v ??= g.metaDefault;
-    if (v !== undefined) globals.push([g.global.name, v as Encodable]);
+    if (v !== undefined) globals.push([g.global.name, globalValue(g, v as Encodable)]);
   }
   for (const kv of (o.set as string[] | undefined) ?? []) {
     const i = kv.indexOf('=');
@@ -102,6 +104,7 @@ export async function runCommand(args: string[]): Promise<void> {
     json: Boolean(o.json),
     verbose: Boolean(o.verbose),
     durationSec: o.duration as number | undefined,
+    intervalSec: o.interval as number | undefined,
     tracePipe: Boolean(o.tracePipe),
     eventType: o.eventType as string | undefined,
     btfPath: o.btf as string | undefined,
@@ -160,6 +163,13 @@ function findTarget(args: string[]): string | undefined {
 function parseSeconds(v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0) throw new UsageError(`--duration: '${v}' is not a number of seconds`);
+  return n;
+}
+
+function parseInterval(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new UsageError(`--interval: '${v}' is not a positive number of seconds`);
   return n;
 }
 

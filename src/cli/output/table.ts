@@ -4,6 +4,7 @@
  */
 import type { Btf } from '../../btf/btf.js';
 import { toJson, type Decoded } from '../../btf/decode.js';
+import { addressFields } from '../../btf/addresses.js';
 
 /** One column of an event table. */
 export interface Column {
@@ -13,20 +14,35 @@ export interface Column {
   right: boolean;
 }
 
-/** Columns for the top-level fields of struct `typeId` (anonymous members flattened). */
+/**
+ * Columns for the top-level fields of struct `typeId` (anonymous members flattened). IP address
+ * members (see btf/addresses.ts) are text columns wide enough for their address.
+ */
 export function columnsFor(btf: Btf, typeId: number): Column[] {
+  const addresses = new Map(
+    addressFields(btf, typeId)
+      .filter((f) => f.path.length === 1)
+      .map((f) => [f.path[0], f.size]),
+  );
+  return memberColumns(btf, typeId, addresses);
+}
+
+function memberColumns(btf: Btf, typeId: number, addresses: Map<string, number>): Column[] {
   const t = btf.resolve(typeId);
   if (t.kind !== 'struct' && t.kind !== 'union') return [];
   const out: Column[] = [];
   for (const m of t.members) {
     if (!m.name) {
-      out.push(...columnsFor(btf, m.type));
+      out.push(...memberColumns(btf, m.type, addresses));
       continue;
     }
     const mt = btf.resolve(m.type);
     let width = 8;
     let right = false;
-    if (mt.kind === 'int' && !mt.bool) {
+    const address = addresses.get(m.name);
+    // Longest IPv4 text, and the longest usual IPv6 text (eight full groups).
+    if (address) width = address === 4 ? 15 : 39;
+    else if (mt.kind === 'int' && !mt.bool) {
       width = [0, 3, 5, 0, 7, 0, 0, 0, 14][mt.size] ?? 8;
       right = true;
     } else if (mt.kind === 'int' && mt.bool) width = 5;
@@ -63,7 +79,7 @@ export class TableWriter {
 
   /** Prints one event's fields (in column order). */
   row(values: Decoded[]): void {
-    const cells = values.map(cell);
+    const cells = values.map(cellText);
     if (this.time) cells.unshift(clock());
     this.write(this.line(cells) + '\n');
   }
@@ -86,7 +102,8 @@ export function clock(d = new Date()): string {
   return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
-function cell(v: Decoded): string {
+/** A decoded value as one table cell: text as it is, numbers in decimal, anything else as JSON. */
+export function cellText(v: Decoded): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
   return toJson(v);

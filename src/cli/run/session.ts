@@ -1,7 +1,8 @@
 /**
  * One `bpfkit run`: open the object, set globals, load, attach, stream its event maps (and/or
  * bpf_printk output), sample maps marked in the package, and stop cleanly on --duration, Ctrl-C or
- * SIGTERM with nothing left in the kernel. Needs root (or CAP_BPF + CAP_PERFMON).
+ * SIGTERM, printing the maps the program aggregates into, with nothing left in the kernel. Needs
+ * root (or CAP_BPF + CAP_PERFMON).
  */
 import { BpfObject } from '../../object/collection.js';
 import { setLibbpfLog } from '../../object/log.js';
@@ -10,7 +11,7 @@ import { eventMaps, eventTypeFor } from '../../events/event-type.js';
 import { RingBufReader } from '../../ringbuf/reader.js';
 import { PerfEventArrayReader } from '../../perf/reader.js';
 import type { EventReader } from '../../events/stream.js';
-import { decoderFor, toJson, type Decoded } from '../../btf/decode.js';
+import { toJson, type Decoded } from '../../btf/decode.js';
 import { TracePipe } from '../../trace/pipe.js';
 import { VerifierError } from '../../errors/index.js';
 import type { Encodable } from '../../btf/encode.js';
@@ -19,6 +20,8 @@ import type { ObjectSpec, MapSpec } from '../../spec/object.js';
 import { TableWriter, columnsFor, hexRows, clock } from '../output/table.js';
 import { OutputWriter } from '../output/writer.js';
 import { startSamplers } from './sample.js';
+import { startAggregates, type AggregatePrinter } from './aggregates.js';
+import { addressDecoder } from '../../btf/addresses.js';
 
 /** What the run command decided from its arguments. */
 export interface RunSettings {
@@ -31,6 +34,8 @@ export interface RunSettings {
   uprobe?: string;
   uprobePid?: number;
   frequency?: number;
+  /** --interval: print aggregate (and sampled) maps every this many seconds, besides at exit. */
+  intervalSec?: number;
   /** Globals to set, by name, with the values as given. */
   globals: [string, Encodable][];
 }
@@ -48,6 +53,7 @@ export async function runSession(target: RunTarget, spec: ObjectSpec, s: RunSett
   const obj = BpfObject.open(target.object, { name, btfPath: s.btfPath });
   const offSignal = onStopSignal(() => stop());
   let samplers: { stop(): void } | undefined;
+  let aggregates: AggregatePrinter | undefined;
   try {
     for (const [g, v] of s.globals) obj.setGlobal(g, v);
     try {
@@ -63,8 +69,10 @@ export async function runSession(target: RunTarget, spec: ObjectSpec, s: RunSett
     obj.attachAll({ uprobe: s.uprobe, pid: s.uprobePid, frequency: s.frequency });
     for (const m of maps) readers.push(openReader(obj, spec, m, target, s, out));
     pipe?.start();
-    samplers = startSamplers(obj, spec, target.meta, s.json, out);
-    if (!wantPipe && maps.length === 0 && !samplers) {
+    const intervalMs = s.intervalSec !== undefined ? s.intervalSec * 1000 : undefined;
+    samplers = startSamplers(obj, spec, target.meta, s.json, out, intervalMs);
+    aggregates = startAggregates(obj, spec, target.meta, s.json, out, s.intervalSec);
+    if (!wantPipe && maps.length === 0 && !samplers && !aggregates) {
       process.stderr.write(
         'bpfkit: the object has no ring buffer, perf event array, bpf_printk output or sampled map; running until stopped\n',
       );
@@ -72,9 +80,11 @@ export async function runSession(target: RunTarget, spec: ObjectSpec, s: RunSett
     const timer = s.durationSec !== undefined ? setTimeout(stop, s.durationSec * 1000) : undefined;
     await stopped;
     if (timer) clearTimeout(timer);
+    aggregates?.print();
   } finally {
     offSignal();
     samplers?.stop();
+    aggregates?.stop();
     await Promise.all(readers.map((r) => r.close()));
     pipe?.close();
     obj.close();
@@ -113,7 +123,7 @@ function openReader(
     });
     return reader;
   }
-  const decode = decoderFor<Decoded>(spec.btf, et.typeId);
+  const decode = addressDecoder(spec.btf, et.typeId);
   if (s.json) {
     reader.onRecord((bytes) => out.write(`${toJson(decode(bytes))}\n`));
   } else {
