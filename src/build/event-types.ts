@@ -16,7 +16,7 @@ import { BpfkitError } from '../errors/index.js';
 import type { Btf } from '../btf/btf.js';
 import type { MapSpec, ObjectSpec } from '../spec/object.js';
 import type { PackageMeta } from '../package/types.js';
-import { isEventMap, MARKER_PREFIX, orderExportTypes } from '../package/meta.js';
+import { isEventMap, MARKER_PREFIX, markedEventTypes, orderExportTypes } from '../package/meta.js';
 import { recordOf, typedefOf } from './ast.js';
 import type { RecordInfo, SourceDocs } from './docs.js';
 import type { EventUse } from './exports.js';
@@ -140,8 +140,12 @@ function sentTypes(input: EventTypeInput, notes: string[]): Sent[] {
   return out;
 }
 
-/** The source's own markers: BPFKIT_MAP_EVENT by map name, BPFKIT_EVENT and eunomia dummies under ''. */
+/**
+ * The source's own markers: BPFKIT_MAP_EVENT by map name, BPFKIT_EVENT and eunomia dummies under ''.
+ * Without an AST the build added none, so the object's markers are all the source's.
+ */
 function sourceMarkers(input: EventTypeInput): Map<string, string[]> {
+  if (!input.docs) return markedEventTypes(input.spec);
   const out = new Map<string, string[]>();
   for (const [v, t] of input.docs?.varTypes ?? []) {
     let key: string;

@@ -9,10 +9,11 @@
  *    when it exists; the compile only when that provably changes nothing (canCompileWithPch), and
  *    a failed compile is redone without it so diagnostics are exactly clang's;
  * 3. from the AST: doc comments, header structs, and the types sent to ring buffers and perf event
- *    arrays. Sent types get a BPFKIT_MAP_EVENT-style marker (bpfkit.h) through a forced include so
- *    they are in the object's BTF; when markers are needed the first compile is stopped and rerun
- *    with them (markers the source already has are not duplicated);
- * 4. the object is parsed (ObjectSpec) and the metadata assembled and checked (metadata.ts);
+ *    arrays. Header structs and sent types get a BPFKIT_MAP_EVENT-style marker (bpfkit.h) through a
+ *    forced include so they are in the object's BTF; when markers are needed the first compile is
+ *    stopped and rerun with them (markers the source already has are not duplicated);
+ * 4. the object is parsed (ObjectSpec) and the metadata assembled and checked (metadata.ts; each
+ *    event map's type in event-types.ts);
  * 5. object and package are written atomically.
  */
 import {
@@ -44,7 +45,7 @@ import { assembleMeta } from './metadata.js';
 export interface BuildOptions {
   /** The BPF C source (x.bpf.c). */
   source: string;
-  /** A header whose structs are the exported event types (x.h). */
+  /** A header whose named structs are the event types (x.h); one of macros only exports nothing. */
   header?: string;
   /** Output directory (default: the source's directory). */
   outDir?: string;
