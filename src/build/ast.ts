@@ -146,12 +146,9 @@ export function recordOf(type: AstType | undefined, pointer: boolean): { tag: st
   return m ? { tag: m[1], name: m[2] } : undefined;
 }
 
-/**
- * The typedef name of a struct or union (pointer) type spelled through a typedef (`event_t *` →
- * `event_t`); undefined for typedefs of other types (`u64 *`).
- */
+/** The typedef name of a pointer type spelled through a typedef (`event_t *` → `event_t`). */
 export function typedefOf(type: AstType | undefined, pointer: boolean): string | undefined {
-  if (!type?.desugaredQualType || !/^((const|volatile)\s+)*(struct|union)\b/.test(type.desugaredQualType)) return undefined;
+  if (!type) return undefined;
   const t = type.qualType.replace(/\b(const|volatile|restrict)\b/g, '').trim();
   const m = pointer ? /^(\w+)\s*\*$/.exec(t) : /^(\w+)$/.exec(t);
   return m ? m[1] : undefined;

@@ -54,10 +54,11 @@ interface Sink {
   via: string[];
 }
 
-interface Found {
-  type: AstType;
-  pointer: boolean;
-}
+/** A record type as found: a named struct/union, or a typedef of an unnamed one. */
+type Found = { record: { tag: string; name: string }; typedef?: undefined } | { record?: undefined; typedef: string };
+
+/** Typedef name → the type it stands for, from the dump's top-level typedefs. */
+type Typedefs = Map<string, AstType>;
 
 const HELPER_SINKS: Sink[] = [
   { helper: 'bpf_ringbuf_reserve', map: 0, data: -1, size: 1, via: [] },
@@ -74,12 +75,14 @@ export function findEventUses(dump: AstDump, skipDirs: string[] = ['/usr/include
   const fns = dump.decls.filter(
     (d) => d.node.kind === 'FunctionDecl' && d.node.inner && d.node.name && !skipDirs.some((s) => d.file.startsWith(s)),
   );
+  const typedefs: Typedefs = new Map();
+  for (const d of dump.decls) if (d.node.kind === 'TypedefDecl' && d.node.name && d.node.type) typedefs.set(d.node.name, d.node.type);
   const sinks = new Map<string, Sink[]>(HELPER_SINKS.map((s) => [s.helper, [s]]));
   // Wrappers are found level by level: a pass may reveal a wrapper that an earlier function calls.
   for (let depth = 0; depth < MAX_DEPTH; depth++) {
     const found = new Map<string, Sink[]>();
     for (const d of fns) {
-      const own = scan(d, sinks).wrappers;
+      const own = scan(d, sinks, typedefs).wrappers;
       if (own.length) found.set(d.node.name!, own);
     }
     let grew = false;
@@ -89,11 +92,11 @@ export function findEventUses(dump: AstDump, skipDirs: string[] = ['/usr/include
     }
     if (!grew) break;
   }
-  return fns.flatMap((d) => scan(d, sinks).uses);
+  return fns.flatMap((d) => scan(d, sinks, typedefs).uses);
 }
 
 /** The uses in one function, and what it forwards to its callers (its own sinks as a wrapper). */
-function scan(d: TopDecl, sinks: Map<string, Sink[]>): { uses: EventUse[]; wrappers: Sink[] } {
+function scan(d: TopDecl, sinks: Map<string, Sink[]>, typedefs: Typedefs): { uses: EventUse[]; wrappers: Sink[] } {
   const uses: EventUse[] = [];
   const wrappers: Sink[] = [];
   const fn = d.node.name ?? '';
@@ -118,12 +121,12 @@ function scan(d: TopDecl, sinks: Map<string, Sink[]>): { uses: EventUse[]; wrapp
       let dataParam = -1;
       let fromCaller = false;
       if (!record && s.data >= 0) {
-        record = pointeeOf(args[s.data]);
+        record = pointeeOf(args[s.data], typedefs);
         dataParam = record ? -1 : paramOf(args[s.data]);
         fromCaller = dataParam >= 0;
-        if (!record && !fromCaller) record = sizeofType(args[s.size]);
+        if (!record && !fromCaller) record = sizeofType(args[s.size], typedefs);
       } else if (!record && s.data === -1) {
-        record = reservedType(parents, args[s.size]);
+        record = reservedType(parents, args[s.size], typedefs);
         fromCaller = !record && returned(parents);
       }
       if ((mapParam >= 0 || fromCaller) && via.length < MAX_DEPTH) {
@@ -135,10 +138,8 @@ function scan(d: TopDecl, sinks: Map<string, Sink[]>): { uses: EventUse[]; wrapp
       }
       const use: EventUse = { helper: s.helper, map, function: fn, file: d.file, line: d.line };
       if (via.length) use.via = via;
-      if (record) {
-        use.record = recordOf(record.type, record.pointer);
-        if (!use.record) use.typedef = typedefOf(record.type, record.pointer);
-      }
+      if (record?.record) use.record = record.record;
+      else if (record) use.typedef = record.typedef;
       uses.push(use);
     }
   });
@@ -170,10 +171,10 @@ function isVoidPtr(t: AstType | undefined): boolean {
 }
 
 /** The data argument's type before it became `void *`. */
-function pointeeOf(arg: AstNode | undefined): Found | undefined {
+function pointeeOf(arg: AstNode | undefined, typedefs: Typedefs): Found | undefined {
   let n = arg;
   while (n && CASTS.has(n.kind) && n.inner?.length && (isVoidPtr(n.type) || n.kind === 'ParenExpr')) n = n.inner[0];
-  return n?.type && !isVoidPtr(n.type) ? { type: n.type, pointer: true } : undefined;
+  return n?.type && !isVoidPtr(n.type) ? recordType(n.type, true, typedefs) : undefined;
 }
 
 /** Whether the call's value is what the enclosing function returns (through casts and `?:`). */
@@ -187,22 +188,47 @@ function returned(parents: AstNode[]): boolean {
 }
 
 /** The pointer type a reserve() result is converted to, else the type `sizeof` measures. */
-function reservedType(parents: AstNode[], size: AstNode | undefined): Found | undefined {
+function reservedType(parents: AstNode[], size: AstNode | undefined, typedefs: Typedefs): Found | undefined {
   for (let i = parents.length - 1; i >= 0 && CASTS.has(parents[i].kind); i--) {
     const t = parents[i].type;
-    if (t && !isVoidPtr(t) && (recordOf(t, true) || typedefOf(t, true))) return { type: t, pointer: true };
+    const found = t && !isVoidPtr(t) ? recordType(t, true, typedefs) : undefined;
+    if (found) return found;
   }
-  return sizeofType(size);
+  return sizeofType(size, typedefs);
 }
 
-/** The type the first `sizeof` in `size` measures (`sizeof(*e)`, `sizeof(struct event)`). */
-function sizeofType(size: AstNode | undefined): Found | undefined {
+/** The record type the first `sizeof` in `size` measures (`sizeof(*e)`, `sizeof(struct event)`). */
+function sizeofType(size: AstNode | undefined, typedefs: Typedefs): Found | undefined {
   let found: Found | undefined;
+  let seen = false;
   if (size)
     visit(size, (n) => {
-      if (found || n.kind !== 'UnaryExprOrTypeTraitExpr' || n.name !== 'sizeof') return;
+      if (seen || n.kind !== 'UnaryExprOrTypeTraitExpr' || n.name !== 'sizeof') return;
+      seen = true;
       const t = n.argType ?? n.inner?.[0]?.type;
-      if (t && (recordOf(t, false) || typedefOf(t, false))) found = { type: t, pointer: false };
+      if (t) found = recordType(t, false, typedefs);
     });
   return found;
+}
+
+/**
+ * The struct or union a C type (or pointer type, with `pointer`) names, following typedefs:
+ * `struct event *`, `named_t *` for `typedef struct named named_t` → struct named; a typedef of an
+ * unnamed struct is kept as the typedef's name. Anything else (`u64 *`, `char *`) is undefined.
+ */
+function recordType(type: AstType, pointer: boolean, typedefs: Typedefs): Found | undefined {
+  const record = recordOf(type, pointer);
+  if (record) return { record };
+  const first = typedefOf(type, pointer);
+  let name = first;
+  for (let depth = 0; name && depth < 8; depth++) {
+    const t = typedefs.get(name);
+    if (!t) return undefined;
+    const r = recordOf(t, false);
+    if (r) return { record: r };
+    // clang spells a typedef of an unnamed struct as "struct <typedef name>", desugared to the name.
+    if (/^(struct|union)\s/.test(t.qualType) && !/^(struct|union)\s/.test(t.desugaredQualType ?? '')) return { typedef: first! };
+    name = typedefOf(t, false);
+  }
+  return undefined;
 }
