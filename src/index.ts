@@ -18,7 +18,14 @@ export { RingBufReader, type RingBufOptions } from './ringbuf/reader.js';
 export { PerfEventArrayReader } from './perf/reader.js';
 export { EventReader, type RecordHandler, type LostHandler, type ReaderStats } from './events/stream.js';
 export { Poller } from './events/poller.js';
-export { eventMaps, eventTypeFor, type EventType } from './events/event-type.js';
+export {
+  chooseEventType,
+  eventMaps,
+  eventTypeFor,
+  settleEventType,
+  type EventChoice,
+  type EventType,
+} from './events/event-type.js';
 export { TracePipe } from './trace/pipe.js';
 export { ensureMounts } from './sys/mounts.js';
 export type * from './package/types.js';

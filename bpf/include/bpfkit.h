@@ -12,11 +12,12 @@
  *
  * Use either at file scope, after the struct is declared (a forward declaration is enough).
  *
- * `bpfkit build x.bpf.c` (no header) finds the structs a program passes to bpf_ringbuf_reserve(),
- * bpf_ringbuf_output() and bpf_perf_event_output() in clang's AST and adds the BPFKIT_MAP_EVENT
- * markers itself (through a forced include), so simple programs need neither macro. With a header
- * (`bpfkit build x.bpf.c x.h`), every struct of the header must be in BTF: the build stops and names
- * this macro for each one that is not.
+ * `bpfkit build x.bpf.c [x.h]` finds the structs a program passes to bpf_ringbuf_reserve(),
+ * bpf_ringbuf_output() and bpf_perf_event_output() in clang's AST (also through the program's own
+ * wrapper functions) and adds the BPFKIT_MAP_EVENT markers itself (through a forced include), so
+ * most programs need neither macro. With a header, each of its named structs gets a marker too: the
+ * header's structs are the event types, even one that only a local variable holds. The macros are
+ * for what the build cannot see, e.g. a struct spelled only through a typedef of an unnamed struct.
  *
  * Loaders: libbpf (1.1 checked) opens and loads such objects unchanged; it skips the section with an
  * info-level line ("elf: skipping unrecognized data section(N) .bpfkit.events"), which bpfkit's

@@ -9,13 +9,24 @@
  *    when it exists; the compile only when that provably changes nothing (canCompileWithPch), and
  *    a failed compile is redone without it so diagnostics are exactly clang's;
  * 3. from the AST: doc comments, header structs, and the types sent to ring buffers and perf event
- *    arrays. Sent types get a BPFKIT_MAP_EVENT-style marker (bpfkit.h) through a forced include so
- *    they are in the object's BTF; when markers are needed the first compile is stopped and rerun
- *    with them (markers the source already has are not duplicated);
- * 4. the object is parsed (ObjectSpec) and the metadata assembled and checked (metadata.ts);
+ *    arrays. Header structs and sent types get a BPFKIT_MAP_EVENT-style marker (bpfkit.h) through a
+ *    forced include so they are in the object's BTF; when markers are needed the first compile is
+ *    stopped and rerun with them (markers the source already has are not duplicated);
+ * 4. the object is parsed (ObjectSpec) and the metadata assembled and checked (metadata.ts; each
+ *    event map's type in event-types.ts);
  * 5. object and package are written atomically.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { BpfkitError, FormatError } from '../errors/index.js';
@@ -26,7 +37,7 @@ import type { PackageMeta } from '../package/types.js';
 import { BPFKIT_INCLUDE_DIR, baseFlags, findClang, includeFlags, runClang, type Clang, type ClangResult } from './clang.js';
 import { ensurePch, ensureVmlinuxHeader, isFile, pchPath, writeAtomic, type VmlinuxHeader } from './vmlinux.js';
 import { dumpAst, recordOf } from './ast.js';
-import { collectDocs, type SourceDocs } from './docs.js';
+import { collectDocs, type RecordInfo, type SourceDocs } from './docs.js';
 import { findEventUses, type EventUse } from './exports.js';
 import { assembleMeta } from './metadata.js';
 
@@ -34,7 +45,7 @@ import { assembleMeta } from './metadata.js';
 export interface BuildOptions {
   /** The BPF C source (x.bpf.c). */
   source: string;
-  /** A header whose structs are the exported event types (x.h). */
+  /** A header whose named structs are the event types (x.h); one of macros only exports nothing. */
   header?: string;
   /** Output directory (default: the source's directory). */
   outDir?: string;
@@ -59,6 +70,8 @@ export interface BuildResult {
   diagnostics: string;
   /** Problems that did not stop the build. */
   warnings: string[];
+  /** How the build decided what it could not read directly (event types, an empty header), for -v. */
+  notes: string[];
   /** The vmlinux.h used, if any, and whether this build generated it. */
   vmlinux?: { header: string; generated: boolean };
 }
@@ -82,6 +95,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
   if (opts.header) mustBeFile(opts.header);
   const clang = findClang(env);
   const warnings: string[] = [];
+  const notes: string[] = [];
   const progress = opts.onProgress ?? (() => {});
 
   const vm = await ensureVmlinuxHeader({
@@ -108,7 +122,9 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
         usePch,
       });
     let c = compile([], join(work, 'a.o'), withPch);
-    const ast = await astWhenReady(clang, vm, source, flags);
+    // The dependency list says whether the header is included even when it declares nothing.
+    const deps = opts.header ? join(work, 'deps.d') : undefined;
+    const ast = await astWhenReady(clang, vm, source, deps ? [...flags, '-MD', '-MF', deps] : flags);
     if (!ast) {
       const r = await c.done;
       if (r.code !== 0) throw compileError(source, r);
@@ -116,9 +132,9 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     }
     const docs = ast && collectDocs(ast, skipDirs(vm));
     const uses = ast ? findEventUses(ast, skipDirs(vm)) : [];
-    const headerRecords = opts.header ? headerStructs(opts.header, docs, source) : undefined;
+    const headerRecords = opts.header ? headerStructs(opts.header, docs, source, deps, notes) : undefined;
 
-    const markers = opts.header ? '' : markerInclude(uses, docs);
+    const markers = markerInclude(uses, docs, headerRecords);
     if (markers) {
       c.abort();
       await c.done.catch(() => undefined);
@@ -148,6 +164,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     const meta = assembleMeta(
       { spec, name, docs, uses, headerRecords, headerName: opts.header, sourceName: source },
       warnings,
+      notes,
     );
     const pkg = encodePackage(object, meta, {
       bpfkit: bpfkitVersion(),
@@ -163,6 +180,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
       meta,
       diagnostics: r.stderr,
       warnings,
+      notes,
       vmlinux: vm && { header: vm.header, generated: vm.generated },
     };
   } finally {
@@ -224,11 +242,13 @@ function skipDirs(vm: VmlinuxHeader | undefined): string[] {
 
 /**
  * The forced include that keeps sent types in BTF: one `.bpfkit.events` marker per event map (as
- * BPFKIT_MAP_EVENT would write it), or a generic one when the map is not known. Types reached only
- * through a typedef of an anonymous struct cannot be forward-declared and are left to the check in
- * metadata.ts. Returns '' when nothing is needed.
+ * BPFKIT_MAP_EVENT would write it), or a generic one when the map is not known. In header mode the
+ * header's structs come first, each marked (for the maps it is sent to, else generically) so that
+ * the struct a local variable holds is in BTF too. Types reached only through a typedef of an
+ * anonymous struct cannot be forward-declared and are left to the check in metadata.ts. Returns ''
+ * when nothing is needed.
  */
-export function markerInclude(uses: EventUse[], docs: SourceDocs | undefined): string {
+export function markerInclude(uses: EventUse[], docs: SourceDocs | undefined, header: RecordInfo[] = []): string {
   const existing = new Set<string>();
   const markedTypes = new Set<string>();
   for (const [v, t] of docs?.varTypes ?? []) {
@@ -237,37 +257,79 @@ export function markerInclude(uses: EventUse[], docs: SourceDocs | undefined): s
     const r = recordOf(t, true);
     if (r) markedTypes.add(r.name);
   }
+  const wanted: { record: { tag: string; name: string }; map?: string }[] = [];
+  for (const r of header) {
+    const maps = uses.filter((u) => u.record?.name === r.name && u.map).map((u) => u.map);
+    if (!maps.length) wanted.push({ record: r });
+    for (const map of maps) wanted.push({ record: r, map });
+  }
+  for (const u of uses) if (u.record) wanted.push({ record: u.record, map: u.map });
   const lines: string[] = [];
   const done = new Set<string>();
-  for (const u of uses) {
-    if (!u.record) continue;
-    const perMap = u.map ? `${MARKER_PREFIX}_${u.map}` : undefined;
+  for (const { record, map } of wanted) {
+    const perMap = map ? `${MARKER_PREFIX}_${map}` : undefined;
     // A type the source already marks is in BTF: no marker, so no second compile.
-    if (markedTypes.has(u.record.name)) continue;
+    if (markedTypes.has(record.name)) continue;
     let varName: string;
     if (perMap && !existing.has(perMap) && !done.has(perMap)) varName = perMap;
-    else if (done.has(`type:${u.record.name}`)) continue;
-    else varName = `${MARKER_PREFIX}auto_${u.record.name}`;
+    else if (done.has(`type:${record.name}`)) continue;
+    else varName = `${MARKER_PREFIX}auto_${record.name}`;
     if (existing.has(varName) || done.has(varName)) continue;
     done.add(varName);
-    done.add(`type:${u.record.name}`);
+    done.add(`type:${record.name}`);
     lines.push(
-      `${u.record.tag} ${u.record.name};`,
-      `${u.record.tag} ${u.record.name} *${varName} __attribute__((section("${MARKER_SECTION}"), used));`,
+      `${record.tag} ${record.name};`,
+      `${record.tag} ${record.name} *${varName} __attribute__((section("${MARKER_SECTION}"), used));`,
     );
   }
   if (!lines.length) return '';
   return `/* bpfkit build: keeps the types sent to user space in the object's BTF (see bpfkit.h) */\n${lines.join('\n')}\n`;
 }
 
-function headerStructs(header: string, docs: SourceDocs | undefined, source: string) {
+/**
+ * The named structs and unions the header declares, in order. The header must be part of the
+ * translation unit (the AST, or clang's dependency list `deps` for a header of macros only); one
+ * that declares no struct exports nothing, which is fine.
+ */
+function headerStructs(
+  header: string,
+  docs: SourceDocs | undefined,
+  source: string,
+  deps: string | undefined,
+  notes: string[],
+): RecordInfo[] {
   const abs = resolve(header);
   if (!docs) return [];
-  if (!docs.files.has(abs))
+  if (!docs.files.has(abs) && !dependsOn(deps, abs))
     throw new BpfkitError(`${header} is not included by ${source}, so its structs cannot be in the object: add #include "${basename(header)}"`);
   const recs = docs.records.filter((r) => r.file === abs);
-  if (!recs.length) throw new BpfkitError(`${header} declares no struct to export`);
+  if (!recs.length) notes.push(`${header} declares no named struct or union, so no event type comes from it`);
   return recs;
+}
+
+/** Whether a make-style dependency file (clang -MD) lists `abs`, compared by real path. */
+export function dependsOn(depsFile: string | undefined, abs: string): boolean {
+  if (!depsFile) return false;
+  let text: string;
+  try {
+    text = readFileSync(depsFile, 'utf8');
+  } catch {
+    return false;
+  }
+  const body = text.replace(/\\\n/g, ' ').replace(/^[^:]*:/, '');
+  const want = realOrSelf(abs);
+  return body
+    .split(/(?<!\\)\s+/)
+    .filter(Boolean)
+    .some((p) => realOrSelf(resolve(p.replace(/\\ /g, ' '))) === want);
+}
+
+function realOrSelf(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
 }
 
 function compileError(source: string, r: ClangResult): CompileError {

@@ -6,18 +6,17 @@
  * - maps: description, `@sample {"interval", "type", "unit", "clear_map"}`;
  * - programs: description and any other tags;
  * - the LICENSE variable: `@brief`, `@details`, `@version` and the description of the whole program;
- * - export types: the structs of the header given to `bpfkit build` (each must be in the object's
- *   BTF), else the types the program sends through ring buffers and perf event arrays, plus the
- *   BPFKIT_EVENT markers.
+ * - export types: see event-types.ts.
  */
 import { BpfkitError, UsageError } from '../errors/index.js';
 import { encodeValue, type Encodable } from '../btf/encode.js';
 import type { Btf } from '../btf/btf.js';
 import type { ObjectSpec } from '../spec/object.js';
 import type { CmdArg, JsonValue, PackageMeta, SampleMeta } from '../package/types.js';
-import { isEventMap, markedEventTypes, objectMeta, orderExportTypes } from '../package/meta.js';
+import { isEventMap, objectMeta } from '../package/meta.js';
 import { descriptionOf, type DocComment, type RecordInfo, type SourceDocs } from './docs.js';
 import type { EventUse } from './exports.js';
+import { chooseExportTypes } from './event-types.js';
 
 /** Inputs of assembleMeta. */
 export interface MetaInput {
@@ -37,8 +36,11 @@ export interface MetaInput {
 /** Tags read into dedicated fields, not copied to `tags`. */
 const KNOWN = new Set(['description', 'cmdarg', 'sample', 'brief', 'details', 'version']);
 
-/** Builds the package metadata; throws BpfkitError naming file:line for a malformed tag. */
-export function assembleMeta(input: MetaInput, warnings: string[] = []): PackageMeta {
+/**
+ * Builds the package metadata; throws BpfkitError naming file:line for a malformed tag. `notes`
+ * receives how each event map's type was chosen (event-types.ts).
+ */
+export function assembleMeta(input: MetaInput, warnings: string[] = [], notes: string[] = []): PackageMeta {
   const { spec, docs } = input;
   const meta = objectMeta(spec, input.name);
   const btf = spec.btf;
@@ -105,7 +107,7 @@ export function assembleMeta(input: MetaInput, warnings: string[] = []): Package
     }
   }
 
-  exportTypes(input, meta);
+  chooseExportTypes(input, meta, notes);
   return meta;
 }
 
@@ -208,66 +210,4 @@ function licenseVar(spec: ObjectSpec): string | undefined {
   if (!ds || ds.kind !== 'datasec' || !spec.btf) return undefined;
   const v = ds.vars[0] && spec.btf.type(ds.vars[0].type);
   return v?.kind === 'var' ? v.name : undefined;
-}
-
-/** Whether `name` is a struct/union (or a typedef of one) with a definition in `btf`. */
-export function hasStruct(btf: Btf | undefined, name: string): boolean {
-  if (!btf) return false;
-  return btf.byName(name).some((t) => {
-    if (t.kind === 'struct' || t.kind === 'union') return true;
-    if (t.kind !== 'typedef') return false;
-    const r = btf.resolve(t.id);
-    return r.kind === 'struct' || r.kind === 'union';
-  });
-}
-
-function exportTypes(input: MetaInput, meta: PackageMeta): void {
-  const { spec } = input;
-  const btf = spec.btf;
-  const perMap = new Map<string, string>();
-  const others: string[] = [];
-  const marked = markedEventTypes(spec);
-  for (const [k, v] of marked) if (k && v[0]) perMap.set(k, v[0]);
-
-  if (input.headerRecords) {
-    const header = input.headerName ?? 'the header';
-    for (const r of input.headerRecords) {
-      if (!hasStruct(btf, r.name)) {
-        throw new BpfkitError(
-          `${r.file}:${r.line}: ${r.tag} ${r.name} (from ${header}) is not in the object's BTF: clang keeps only ` +
-            `types that globals, maps or function signatures use; add \`BPFKIT_EVENT(${r.tag} ${r.name});\` ` +
-            `after #include "bpfkit.h" in ${input.sourceName}`,
-        );
-      }
-      others.push(r.name);
-    }
-    const names = new Set(others);
-    for (const u of input.uses ?? []) {
-      const t = u.record?.name ?? u.typedef;
-      if (u.map && t && names.has(t) && !perMap.has(u.map)) perMap.set(u.map, t);
-    }
-  } else {
-    for (const u of input.uses ?? []) {
-      const t = u.record?.name ?? u.typedef;
-      if (!t) continue;
-      if (!hasStruct(btf, t)) {
-        const spelled = u.record ? `${u.record.tag} ${u.record.name}` : t;
-        throw new BpfkitError(
-          `${u.file}:${u.line}: ${spelled}, sent by ${u.function}() with ${u.helper}(), is not in the object's BTF; ` +
-            `add \`BPFKIT_EVENT(${spelled});\` after #include "bpfkit.h"`,
-        );
-      }
-      if (u.map && !perMap.has(u.map)) perMap.set(u.map, t);
-      else if (!others.includes(t) && ![...perMap.values()].includes(t)) others.push(t);
-    }
-    for (const t of marked.get('') ?? []) if (!others.includes(t)) others.push(t);
-  }
-  meta.exportTypes = orderExportTypes(spec.maps, perMap, others);
-  const fallback = meta.exportTypes[0];
-  for (const m of meta.maps) {
-    if (m.type !== 'ringbuf' && m.type !== 'perf_event_array') continue;
-    const t = perMap.get(m.name) ?? fallback;
-    if (t) m.exportType = t;
-    else delete m.exportType;
-  }
 }

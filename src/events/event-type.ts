@@ -1,20 +1,45 @@
 /**
  * Decides how the records of an event map (ring buffer or perf event array) are decoded. The type
- * comes from, in order: the package metadata, `--event-type <struct>`, the BPFKIT_EVENT markers of
- * bpfkit.h in the object's BTF; failing all, records are shown as hex.
+ * comes from, in order:
+ *
+ * 1. `--event-type <struct>`, for every event map (a name not in the object's BTF is a usage error
+ *    that lists the candidates);
+ * 2. the package metadata for this map (what `bpfkit build` found: the header's structs, then what
+ *    the program sends, see build/event-types.ts), or the map's entry in `exportTypes`;
+ * 3. a BPFKIT_MAP_EVENT marker for this map in the object's BTF;
+ * 4. the remaining candidates (the package's export types, BPFKIT_EVENT markers): one is used as is;
+ *    between several, the first record's size decides (settleEventType).
+ *
+ * Failing all, records are shown as hex. Needs no kernel: it reads the object's BTF.
  */
 import type { ObjectSpec, MapSpec } from '../spec/object.js';
+import type { PackageMeta } from '../package/types.js';
 import { markedEventTypes } from '../package/meta.js';
 import { UsageError } from '../errors/index.js';
 
 /** Where an event type was found. */
-export type EventTypeSource = 'package' | 'option' | 'marker';
+export type EventTypeSource = 'option' | 'package' | 'marker' | 'size';
 
 /** The BTF struct to decode a map's records with, and where it came from. */
 export interface EventType {
   typeId: number;
   name: string;
   source: EventTypeSource;
+  /** Size of the struct in bytes. */
+  size: number;
+  /** Why this struct, in a few words (for `bpfkit run -v`). */
+  reason: string;
+  /** True when nothing explicit (the option, a marker for the map, the package) ties it to the map. */
+  guess: boolean;
+}
+
+/** The decision for one map: a type now, or candidates to pick from when the first record comes. */
+export interface EventChoice {
+  map: string;
+  /** The type to decode with; undefined while the first record's size has to decide, or for hex. */
+  type?: EventType;
+  /** Structs to choose between by size, in order of preference (empty when `type` is final). */
+  candidates: EventType[];
 }
 
 /** The event maps of an object: ring buffers and perf event arrays, in declaration order. */
@@ -23,8 +48,103 @@ export function eventMaps(spec: ObjectSpec): MapSpec[] {
 }
 
 /**
- * Chooses the event type of `map`. `exportTypes` are the package's event structs (in event-map order);
- * `option` the name given with --event-type. Returns undefined when records should be shown as hex.
+ * Chooses the event type of `map` from `meta` (package metadata) and `option` (--event-type), in
+ * the order of the module comment. Throws UsageError when `option` names no struct of the object.
+ */
+export function chooseEventType(
+  spec: ObjectSpec,
+  map: MapSpec,
+  meta?: PackageMeta,
+  option?: string,
+): EventChoice {
+  const choice = (type?: EventType, candidates: EventType[] = []): EventChoice => ({
+    map: map.name,
+    type,
+    candidates,
+  });
+  if (option !== undefined) return choice(optionType(spec, option, meta));
+  const maps = eventMaps(spec);
+  const index = maps.findIndex((m) => m.name === map.name);
+  const entry = meta?.maps.find((m) => m.name === map.name);
+  // A package that lists the map says what it carries, even "nothing known" (no exportType).
+  const pkgName = entry ? entry.exportType : (meta?.exportTypes[index] ?? meta?.exportTypes[0]);
+  const pkg = pkgName !== undefined ? typeNamed(spec, pkgName) : undefined;
+  const guessed = entry ? !!entry.exportTypeGuess : !meta?.exportTypes[index];
+  const candidates = candidateTypes(spec, meta);
+  if (pkg) {
+    const t = {
+      ...pkg,
+      source: 'package' as const,
+      reason: entry?.exportTypeReason ?? "the package's metadata",
+      guess: guessed,
+    };
+    const others = guessed ? candidates.filter((c) => c.name !== t.name && c.size !== t.size) : [];
+    return others.length ? choice(undefined, [t, ...others]) : choice(t);
+  }
+  const marked = markedEventTypes(spec).get(map.name)?.[0];
+  const m = marked !== undefined ? typeNamed(spec, marked) : undefined;
+  if (m)
+    return choice({
+      ...m,
+      source: 'marker',
+      reason: `the BPFKIT_MAP_EVENT marker for ${map.name}`,
+      guess: false,
+    });
+  if (candidates.length === 1) return choice(candidates[0]);
+  return choice(undefined, candidates);
+}
+
+/**
+ * Settles a choice on the first record of `length` bytes from a map of type `mapType`: the chosen
+ * type when it fits, else the first candidate that fits, else the first candidate the record is at
+ * least as long as. `message` says what was decided (for -v), and is a `warning` to print anyway
+ * when the record fits no struct.
+ */
+export function settleEventType(
+  c: EventChoice,
+  length: number,
+  mapType: string,
+): { type?: EventType; message?: string; warning?: boolean } {
+  const all = c.type ? [c.type] : c.candidates;
+  if (!all.length) return {};
+  const fit = all.find((t) => recordFits(t.size, length, mapType));
+  if (fit && c.type) return { type: fit };
+  // A struct asked for by name may well be a prefix of the records (a common header).
+  if (c.type?.source === 'option' && c.type.size <= length) return { type: c.type };
+  if (fit) {
+    const others = all.filter((t) => t !== fit).map((t) => `${t.name} ${t.size}`);
+    const type = { ...fit, source: 'size' as const, guess: true };
+    return {
+      type,
+      message: `map '${c.map}': guessed struct ${fit.name} (${fit.reason}): its ${fit.size} bytes fit the ${length}-byte records (not: ${others.join(', ')} bytes)`,
+    };
+  }
+  const sizes = all.map((t) => `${t.name} is ${t.size}`).join(', ');
+  const longer = all.find((t) => t.size <= length);
+  const what = longer ? `decoding as struct ${longer.name}` : 'showing them as hex';
+  return {
+    type: longer,
+    warning: true,
+    message: `map '${c.map}': records are ${length} bytes but ${sizes} bytes: ${what} (choose with --event-type <struct>)`,
+  };
+}
+
+/** Whether `length`-byte records can be `size`-byte structs: perf pads its raw records by up to 7 bytes. */
+export function recordFits(size: number, length: number, mapType: string): boolean {
+  return mapType === 'perf_event_array' ? length >= size && length < size + 8 : length === size;
+}
+
+/** The `-v` line for a choice made without the option, undefined when there is nothing to say yet. */
+export function describeChoice(c: EventChoice): string | undefined {
+  const t = c.type;
+  if (!t) return undefined;
+  if (t.source === 'option') return undefined;
+  return `map '${c.map}': ${t.guess ? 'guessed ' : ''}struct ${t.name} (${t.reason})`;
+}
+
+/**
+ * The event type of `map`, for library callers: like chooseEventType with `exportTypes` as the
+ * package's list, taking the first candidate when the record size would have to decide.
  */
 export function eventTypeFor(
   spec: ObjectSpec,
@@ -32,45 +152,52 @@ export function eventTypeFor(
   exportTypes: string[] = [],
   option?: string,
 ): EventType | undefined {
-  const maps = eventMaps(spec);
-  const index = Math.max(
-    0,
-    maps.findIndex((m) => m.name === map.name),
+  const meta: PackageMeta = { name: '', programs: [], maps: [], globals: [], exportTypes };
+  const c = chooseEventType(spec, map, meta, option);
+  return c.type ?? c.candidates[0];
+}
+
+function optionType(spec: ObjectSpec, option: string, meta: PackageMeta | undefined): EventType {
+  const name = option.replace(/^(struct|union)\s+/, '').trim();
+  const t = typeNamed(spec, name);
+  if (t) return { ...t, source: 'option', reason: '--event-type', guess: false };
+  const named = candidateTypes(spec, meta).map((c) => c.name);
+  const structs =
+    spec.btf?.types.filter((x) => (x.kind === 'struct' || x.kind === 'union') && x.name).map((x) => x.name) ??
+    [];
+  const rest = structs.filter((s) => !named.includes(s));
+  const parts: string[] = [];
+  if (named.length) parts.push(`event types: ${named.join(', ')}`);
+  if (rest.length)
+    parts.push(`other structs: ${rest.slice(0, 12).join(', ')}${rest.length > 12 ? ', …' : ''}`);
+  throw new UsageError(
+    `--event-type: no struct '${name}' in the object's BTF` +
+      (parts.length ? ` (${parts.join('; ')})` : ' (it has no structs)'),
   );
-  const pkgName = exportTypes[index] ?? exportTypes[0];
-  if (pkgName) {
-    const t = findStruct(spec, pkgName);
-    if (t) return { typeId: t.id, name: pkgName, source: 'package' };
-  }
-  if (option) {
-    const name = option.replace(/^(struct|union)\s+/, '');
-    const t = findStruct(spec, name);
-    if (!t) {
-      const structs = spec.btf?.types.filter((x) => x.kind === 'struct' && x.name).map((x) => x.name) ?? [];
-      throw new UsageError(
-        `--event-type: no struct '${name}' in the object's BTF` +
-          (structs.length
-            ? ` (structs: ${structs.slice(0, 20).join(', ')}${structs.length > 20 ? ', …' : ''})`
-            : ''),
-      );
-    }
-    return { typeId: t.id, name, source: 'option' };
-  }
-  const markers = markedEventTypes(spec);
-  const marked = markers.get(map.name)?.[0] ?? markers.get('')?.[0];
-  const t = marked !== undefined ? findStruct(spec, marked) : undefined;
-  return t && { typeId: t.id, name: t.name, source: 'marker' };
+}
+
+/** The package's export types and the object's generic markers that are structs of its BTF, in order. */
+function candidateTypes(spec: ObjectSpec, meta: PackageMeta | undefined): EventType[] {
+  const out: EventType[] = [];
+  const add = (name: string, reason: string): void => {
+    if (out.some((t) => t.name === name)) return;
+    const t = typeNamed(spec, name);
+    if (t) out.push({ ...t, source: 'package', reason, guess: true });
+  };
+  for (const n of meta?.exportTypes ?? []) add(n, "one of the package's event types");
+  for (const n of markedEventTypes(spec).get('') ?? []) add(n, 'a BPFKIT_EVENT marker in the object');
+  return out;
 }
 
 /** A struct or union of the object's BTF by name, also through a typedef (`typedef struct {…} event_t`). */
-function findStruct(spec: ObjectSpec, name: string): { id: number; name: string } | undefined {
+function typeNamed(spec: ObjectSpec, name: string): Pick<EventType, 'typeId' | 'name' | 'size'> | undefined {
   const btf = spec.btf;
   if (!btf) return undefined;
   for (const t of btf.byName(name)) {
-    if (t.kind === 'struct' || t.kind === 'union') return { id: t.id, name };
+    if (t.kind === 'struct' || t.kind === 'union') return { typeId: t.id, name, size: t.size };
     if (t.kind === 'typedef') {
       const r = btf.resolve(t.id);
-      if (r.kind === 'struct' || r.kind === 'union') return { id: r.id, name };
+      if (r.kind === 'struct' || r.kind === 'union') return { typeId: r.id, name, size: r.size };
     }
   }
   return undefined;

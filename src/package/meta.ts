@@ -136,12 +136,22 @@ export function objectMeta(spec: ObjectSpec, name: string): PackageMeta {
   const marked = markedEventTypes(spec);
   const perMap = new Map<string, string>();
   for (const [k, v] of marked) if (k && v[0]) perMap.set(k, v[0]);
+  const generic = marked.get('') ?? [];
+  const eventMapCount = spec.maps.filter(isEventMap).length;
   const maps: MapMeta[] = spec.maps
     .filter((m) => m.section === '.maps')
     .map((m) => {
       const meta: MapMeta = { name: m.name, type: m.typeName };
-      const t = isEventMap(m) ? (perMap.get(m.name) ?? marked.get('')?.[0]) : undefined;
-      if (t) meta.exportType = t;
+      if (!isEventMap(m)) return meta;
+      const own = perMap.get(m.name);
+      if (own) {
+        meta.exportType = own;
+        meta.exportTypeReason = `a BPFKIT_MAP_EVENT marker for ${m.name} in the object`;
+      } else if (generic[0]) {
+        meta.exportType = generic[0];
+        meta.exportTypeReason = `the ${generic.length > 1 ? 'first ' : ''}BPFKIT_EVENT marker in the object`;
+        if (generic.length > 1 || eventMapCount > 1) meta.exportTypeGuess = true;
+      }
       return meta;
     });
   const globals: GlobalMeta[] = [];

@@ -52,6 +52,10 @@ export interface MapMeta {
    * when known (from the program's bpf_ringbuf_*()/bpf_perf_event_output() calls or BPFKIT_EVENT markers).
    */
   exportType?: string;
+  /** Why exportType is that struct, in a few words ("struct event is sent to rb by handle() through reserve_buf()"). */
+  exportTypeReason?: string;
+  /** True when exportType is a guess: nothing ties the struct to this map (a header's first struct, a generic marker). */
+  exportTypeGuess?: boolean;
   /** Other `@tags` of its doc comment. */
   tags?: Record<string, JsonValue>;
 }

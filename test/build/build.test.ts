@@ -10,6 +10,7 @@ import { baseFlags, findClang, includeFlags } from '../../src/build/clang.js';
 import { ensureVmlinuxHeader } from '../../src/build/vmlinux.js';
 import { MissingDependencyError } from '../../src/errors/index.js';
 import { ObjectSpec } from '../../src/spec/object.js';
+import { markedEventTypes } from '../../src/package/meta.js';
 import { cli, scratch, testEnv } from './helpers.js';
 
 let dir: string;
@@ -81,11 +82,22 @@ test('header mode: the header structs are the export types; the object is what p
   assert.deepEqual(r.object, plainCompile('header.bpf.c'));
 });
 
-test('header mode: a header struct missing from BTF is an error naming BPFKIT_EVENT', async () => {
-  await assert.rejects(
-    build({ source: join(dir, 'header.bpf.c'), header: join(dir, 'header.h'), cflags: ['-DNO_MARKER'], env: testEnv() }),
-    /header\.h:5: struct hdr_event \(from .*header\.h\) is not in the object's BTF.*BPFKIT_EVENT\(struct hdr_event\);/,
-  );
+test('header mode: a header struct only a local variable holds is put into BTF by the build', async () => {
+  const r = await build({
+    source: join(dir, 'header.bpf.c'),
+    header: join(dir, 'header.h'),
+    cflags: ['-DNO_MARKER'],
+    outDir: join(dir, 'no-marker'),
+    env: testEnv(),
+  });
+  assert.deepEqual(r.meta.exportTypes, ['hdr_event']);
+  const events = r.meta.maps.find((m) => m.name === 'events');
+  assert.equal(events?.exportType, 'hdr_event');
+  assert.match(events?.exportTypeReason ?? '', /struct hdr_event is sent to events by handle\(\) with bpf_ringbuf_output\(\)/);
+  const spec = new ObjectSpec(r.object);
+  assert.ok(spec.struct('hdr_event'));
+  assert.equal(new ObjectSpec(plainCompile('header.bpf.c', ['-DNO_MARKER'])).struct('hdr_event'), undefined);
+  assert.deepEqual(markedEventTypes(spec).get('events'), ['hdr_event']);
 });
 
 test('header mode: a header the source does not include is an error', async () => {
@@ -147,9 +159,9 @@ test('CLI: -o and --json', () => {
   assert.equal(r.stderr, '');
 });
 
-function plainCompile(file: string): Uint8Array {
+function plainCompile(file: string, flags: string[] = []): Uint8Array {
   const out = join(dir, `${file}.plain.o`);
-  execFileSync(findClang().path, [...baseFlags(), ...includeFlags(vmDir), '-c', join(dir, file), '-o', out]);
+  execFileSync(findClang().path, [...baseFlags(), ...flags, ...includeFlags(vmDir), '-c', join(dir, file), '-o', out]);
   return new Uint8Array(readFileSync(out));
 }
 

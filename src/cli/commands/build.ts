@@ -11,6 +11,7 @@ interface BuildCliOptions {
   cflags?: string[];
   btf?: string;
   json?: boolean;
+  verbose?: boolean;
 }
 
 /** Registers the `build` subcommand. */
@@ -19,7 +20,10 @@ export function register(program: Command): void {
     .command('build')
     .description('compile a BPF C program and package it with its metadata (x.bpf.o + x.bpfkit.json)')
     .argument('<source>', 'the BPF C source, e.g. opensnoop.bpf.c')
-    .argument('[header]', 'a header declaring the event structs to export (each must be in the object BTF)')
+    .argument(
+      '[header]',
+      'a header declaring the event structs to export (put into the object BTF by the build)',
+    )
     .option('-o, --output <dir>', "output directory (default: the source's directory)")
     .option(
       '--cflags <flags>',
@@ -31,6 +35,7 @@ export function register(program: Command): void {
       'kernel BTF to generate vmlinux.h from (default /sys/kernel/btf/vmlinux; also BPFKIT_BTF)',
     )
     .option('--json', 'print the result as one JSON object')
+    .option('-v, --verbose', 'say how the event type of each ring buffer and perf event array was found')
     .action(async (source: string, header: string | undefined, o: BuildCliOptions) => {
       const { build, CompileError } = await import('../../build/index.js');
       const stderr = process.stderr;
@@ -52,6 +57,7 @@ export function register(program: Command): void {
       }
       if (result.diagnostics) stderr.write(result.diagnostics);
       for (const w of result.warnings) stderr.write(`bpfkit: warning: ${w}\n`);
+      if (o.verbose) for (const n of result.notes) stderr.write(`bpfkit: ${n}\n`);
       const m = result.meta;
       if (o.json) {
         process.stdout.write(

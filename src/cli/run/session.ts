@@ -7,7 +7,14 @@
 import { BpfObject } from '../../object/collection.js';
 import { setLibbpfLog } from '../../object/log.js';
 import { onStopSignal } from '../../object/cleanup.js';
-import { eventMaps, eventTypeFor } from '../../events/event-type.js';
+import {
+  chooseEventType,
+  describeChoice,
+  eventMaps,
+  settleEventType,
+  type EventChoice,
+  type EventType,
+} from '../../events/event-type.js';
 import { RingBufReader } from '../../ringbuf/reader.js';
 import { PerfEventArrayReader } from '../../perf/reader.js';
 import type { EventReader } from '../../events/stream.js';
@@ -50,6 +57,9 @@ export async function runSession(target: RunTarget, spec: ObjectSpec, s: RunSett
   let pipe: TracePipe | undefined;
   const name =
     target.meta?.name ?? target.source.replace(/.*\//, '').replace(/\.(bpf\.o|o|json|bpfkit\.json)$/, '');
+  // Decided before anything is loaded: a bad --event-type is a usage error with nothing to undo.
+  const maps = eventMaps(spec);
+  const choices = maps.map((m) => chooseEventType(spec, m, target.meta, s.eventType));
   const obj = BpfObject.open(target.object, { name, btfPath: s.btfPath });
   const offSignal = onStopSignal(() => stop());
   let samplers: { stop(): void } | undefined;
@@ -62,12 +72,11 @@ export async function runSession(target: RunTarget, spec: ObjectSpec, s: RunSett
       if (e instanceof VerifierError && s.verbose) process.stderr.write(`${e.log}\n`);
       throw e;
     }
-    const maps = eventMaps(spec);
     const wantPipe = s.tracePipe || (maps.length === 0 && spec.callsHelper([6, 177]));
     // Opening the pipe before attaching drains what earlier runs left there.
     if (wantPipe) pipe = new TracePipe((line) => out.write(`${line}\n`));
     obj.attachAll({ uprobe: s.uprobe, pid: s.uprobePid, frequency: s.frequency });
-    for (const m of maps) readers.push(openReader(obj, spec, m, target, s, out));
+    for (const [i, m] of maps.entries()) readers.push(openReader(obj, spec, m, choices[i], s, out));
     pipe?.start();
     const intervalMs = s.intervalSec !== undefined ? s.intervalSec * 1000 : undefined;
     samplers = startSamplers(obj, spec, target.meta, s.json, out, intervalMs);
@@ -96,7 +105,7 @@ function openReader(
   obj: BpfObject,
   spec: ObjectSpec,
   m: MapSpec,
-  target: RunTarget,
+  choice: EventChoice,
   s: RunSettings,
   out: OutputWriter,
 ): EventReader {
@@ -104,35 +113,47 @@ function openReader(
   const reader: EventReader =
     m.typeName === 'ringbuf' ? RingBufReader.open(fd) : PerfEventArrayReader.open(fd);
   reader.onLost((cpu, count) => process.stderr.write(`lost ${count} events on CPU #${cpu}\n`));
-  const et = eventTypeFor(spec, m, target.meta?.exportTypes, s.eventType);
-  if (!et || !spec.btf) {
+  const hex = (bytes: Uint8Array): void => {
+    if (s.json)
+      out.write(
+        `{"map":${JSON.stringify(m.name)},"size":${bytes.length},"hex":"${Buffer.from(bytes).toString('hex')}"}\n`,
+      );
+    else
+      out.write(
+        `${clock()} ${m.name} ${bytes.length} bytes\n${hexRows(bytes)
+          .map((r) => `  ${r}\n`)
+          .join('')}`,
+      );
+  };
+  const btf = spec.btf;
+  if ((!choice.type && !choice.candidates.length) || !btf) {
     process.stderr.write(
       `bpfkit: no event type known for map '${m.name}': showing records as hex (add BPFKIT_EVENT(struct …) from bpfkit.h, or pass --event-type <struct>)\n`,
     );
-    reader.onRecord((bytes) => {
-      if (s.json)
-        out.write(
-          `{"map":${JSON.stringify(m.name)},"size":${bytes.length},"hex":"${Buffer.from(bytes).toString('hex')}"}\n`,
-        );
-      else
-        out.write(
-          `${clock()} ${m.name} ${bytes.length} bytes\n${hexRows(bytes)
-            .map((r) => `  ${r}\n`)
-            .join('')}`,
-        );
-    });
+    reader.onRecord(hex);
     return reader;
   }
-  const decode = addressDecoder(spec.btf, et.typeId);
-  if (s.json) {
-    reader.onRecord((bytes) => out.write(`${toJson(decode(bytes))}\n`));
-  } else {
-    const table = new TableWriter(columnsFor(spec.btf, et.typeId), out.write);
+  const start = (et: EventType): ((bytes: Uint8Array) => void) => {
+    const decode = addressDecoder(btf, et.typeId);
+    if (s.json) return (bytes) => out.write(`${toJson(decode(bytes))}\n`);
+    const table = new TableWriter(columnsFor(btf, et.typeId), out.write);
     table.header();
-    reader.onRecord((bytes) => {
-      const v = decode(bytes) as { [k: string]: Decoded };
-      table.row(Object.values(v));
-    });
-  }
+    return (bytes) => table.row(Object.values(decode(bytes) as { [k: string]: Decoded }));
+  };
+  const about = describeChoice(choice);
+  if (about && s.verbose) process.stderr.write(`bpfkit: ${about}\n`);
+  // With several candidates the first record's size decides; a type that does not fit is reported.
+  let sink = choice.type && start(choice.type);
+  let first = true;
+  reader.onRecord((bytes) => {
+    if (first) {
+      first = false;
+      const r = settleEventType(choice, bytes.length, m.typeName);
+      if (r.message && (r.warning || s.verbose)) process.stderr.write(`bpfkit: ${r.message}\n`);
+      if (r.type !== choice.type) sink = r.type ? start(r.type) : hex;
+      else if (!r.type) sink = hex;
+    }
+    (sink || hex)(bytes);
+  });
   return reader;
 }
