@@ -19,6 +19,7 @@ import type { ObjectSpec, MapSpec } from '../../spec/object.js';
 import { TableWriter, columnsFor, hexRows, clock } from '../output/table.js';
 import { OutputWriter } from '../output/writer.js';
 import { startSamplers } from './sample.js';
+import { netHookDefaults } from '../../package/net-hooks.js';
 
 /** What the run command decided from its arguments. */
 export interface RunSettings {
@@ -31,6 +32,8 @@ export interface RunSettings {
   uprobe?: string;
   uprobePid?: number;
   frequency?: number;
+  /** xdp and tc programs: the network interface. */
+  ifname?: string;
   /** Globals to set, by name, with the values as given. */
   globals: [string, Encodable][];
 }
@@ -60,7 +63,13 @@ export async function runSession(target: RunTarget, spec: ObjectSpec, s: RunSett
     const wantPipe = s.tracePipe || (maps.length === 0 && spec.callsHelper([6, 177]));
     // Opening the pipe before attaching drains what earlier runs left there.
     if (wantPipe) pipe = new TracePipe((line) => out.write(`${line}\n`));
-    obj.attachAll({ uprobe: s.uprobe, pid: s.uprobePid, frequency: s.frequency });
+    obj.attachAll({
+      uprobe: s.uprobe,
+      pid: s.uprobePid,
+      frequency: s.frequency,
+      ifname: s.ifname,
+      netDefaults: netHookDefaults(target.meta),
+    });
     for (const m of maps) readers.push(openReader(obj, spec, m, target, s, out));
     pipe?.start();
     samplers = startSamplers(obj, spec, target.meta, s.json, out);
