@@ -14,6 +14,8 @@ export { BpfObject, type OpenOptions, type Program, type ObjectMap } from './obj
 export { setLibbpfLog, type LogSink } from './object/log.js';
 export { closeAll } from './object/cleanup.js';
 export type { Link, AttachOptions } from './links/attach.js';
+export type { TcMode } from './links/net.js';
+export { netHookDefaults, type NetHookDefaults } from './package/net-hooks.js';
 export { RingBufReader, type RingBufOptions } from './ringbuf/reader.js';
 export { PerfEventArrayReader } from './perf/reader.js';
 export { EventReader, type RecordHandler, type LostHandler, type ReaderStats } from './events/stream.js';

@@ -348,9 +348,27 @@ export class CRenderer {
     this.levelQuals[this.sp++] = quals;
   }
 
+  /**
+   * Writes `extern <declaration of FUNC id><attrs>;` and a newline: its prototype with the parameter
+   * names BTF gives (those of function types inside it stay abstract). Not cached: written once.
+   */
+  protected externFunc(id: number, attrs: string): void {
+    const w = this.w;
+    w.s('extern ');
+    this.namedProto = this.t.sizeOrType(id);
+    this.declarator(this.namedProto, this.t.u32[this.t.start[id]], 0, 0, false);
+    this.namedProto = 0;
+    w.s(attrs);
+    w.s(';\n');
+  }
+
+  /** The func_proto whose parameter list is written with names (see externFunc), else 0. */
+  private namedProto = 0;
+
   /** Writes a func_proto's parameter list, with parentheses. */
   private params(id: number, indent: number): void {
     const { w, t } = this;
+    const named = id === this.namedProto;
     const n = t.vlen(id);
     w.c(40);
     if (n === 0) w.s('void');
@@ -358,7 +376,7 @@ export class CRenderer {
       // One write per parameter whether or not it is the varargs marker (see composite's note).
       const type = t.u32[o + 1];
       w.s(type ? (i ? ', ' : '') : i ? ', ...' : '...');
-      if (type) this.decl(type, 0, 0, indent, false);
+      if (type) this.decl(type, named ? t.u32[o] : 0, 0, indent, false);
     }
     w.c(41);
   }

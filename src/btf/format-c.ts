@@ -1,13 +1,15 @@
 /**
  * The BTF-to-C dumper: turns BTF into a compilable C header (a `vmlinux.h`) holding every struct,
  * union, enum and typedef, in an order where each by-value use follows the full definition and each
- * pointer use follows at least a forward declaration. Layouts are reproduced exactly (packed, aligned
- * and padding decided by format-c-layout.ts); duplicate names get `___N` suffixes (format-c-names.ts).
+ * pointer use follows at least a forward declaration, then `extern` prototypes of the kfuncs the BTF
+ * marks (format-c-kfuncs.ts). Layouts are reproduced exactly (packed, aligned and padding decided by
+ * format-c-layout.ts); duplicate names get `___N` suffixes (format-c-names.ts).
  * Kernel-independent: give it any BTF (the kernel's, a module's, a BPF object's .BTF).
  */
 import type { Btf } from './btf.js';
 import { BUSY, CRenderer, DONE, NONE } from './format-c-render.js';
 import { BtfTable, K } from './format-c-table.js';
+import { KFUNC_ATTRS, NO_KFUNC_PROTOTYPES, kfuncIds } from './format-c-kfuncs.js';
 import { ByteWriter } from './format-c-writer.js';
 
 /** Options of formatC. */
@@ -65,7 +67,20 @@ class CEmitter extends CRenderer {
     // The others still carry useful constants.
     for (let i = 0; i < deferred.length; i++) this.defineEnum(deferred[i]);
     if (pai) w.s('#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#endif\n\n');
+    this.kfuncs();
     w.s(`#endif /* ${guard} */\n`);
+  }
+
+  /**
+   * Declares the kfuncs (format-c-kfuncs.ts) after every type, behind a macro that leaves them out.
+   * A source may declare one again: C accepts a compatible redeclaration, which keeps the weak one.
+   */
+  private kfuncs(): void {
+    const ids = kfuncIds(this.t);
+    if (!ids.length) return;
+    this.w.s(`#ifndef ${NO_KFUNC_PROTOTYPES}\n`);
+    for (const id of ids) this.externFunc(id, KFUNC_ATTRS);
+    this.w.s(`#endif /* ${NO_KFUNC_PROTOTYPES} */\n\n`);
   }
 
   /**

@@ -1,7 +1,7 @@
 /**
  * Finding and running clang for BPF: the flags every bpfkit compile uses, the include path (generated
- * vmlinux.h, bpf/include with bpfkit.h, libbpf's headers under /usr/include/bpf, the host's multiarch
- * headers), and a child-process runner that collects clang's diagnostics. Needs no kernel.
+ * vmlinux.h, bpf/include with bpfkit.h and the libbpf compat headers, libbpf's headers under
+ * /usr/include/bpf, the host's multiarch headers), and a child-process runner that collects clang's diagnostics. Needs no kernel.
  */
 import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
@@ -43,8 +43,10 @@ export function baseFlags(): string[] {
 /**
  * The include flags: `-I<vmlinux dir>` (when a generated vmlinux.h is available), `-I bpf/include`,
  * then the host's multiarch directory with -idirafter: `-target bpf` drops it from clang's defaults,
- * and <linux/types.h> needs <asm/types.h> from there. /usr/include itself (for <bpf/bpf_helpers.h>)
- * stays on clang's default path.
+ * and <linux/types.h> needs <asm/types.h> from there. /usr/include itself (for libbpf's headers)
+ * stays on clang's default path, after bpf/include: there <bpf/bpf_helpers.h> and
+ * <bpf/bpf_tracing.h> include the system's and add what newer libbpf releases define
+ * (bpf/include/bpfkit_compat.h). A source's own -I flags come first and win.
  */
 export function includeFlags(vmlinuxDir?: string): string[] {
   const out: string[] = [];

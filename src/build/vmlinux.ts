@@ -23,7 +23,7 @@ import { MissingDependencyError } from '../errors/index.js';
 import { baseFlags, runClang, type Clang } from './clang.js';
 
 /** Bumped when the generated header changes for the same BTF (a dumper fix). */
-const HEADER_GENERATION = 1;
+const HEADER_GENERATION = 2;
 
 /** bpfkit's cache directory: $XDG_CACHE_HOME/bpfkit, else ~/.cache/bpfkit. */
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {

@@ -144,6 +144,17 @@ export class SyscallError extends BpfkitError {
   }
 }
 
+/** Attaching a loaded program to its hook failed; `hook` says where (e.g. "xdp:eth0"). */
+export class AttachError extends BpfkitError {
+  readonly hook: string;
+  readonly errno: number;
+  constructor(hook: string, errno: number, detail?: string) {
+    super(`attaching ${hook} failed: ${errnoName(errno)}${detail ? `: ${detail}` : ''}`);
+    this.hook = hook;
+    this.errno = errno;
+  }
+}
+
 const ERRNO: Record<number, string> = {
   1: 'EPERM (operation not permitted)',
   2: 'ENOENT (no such file or directory)',

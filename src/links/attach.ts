@@ -1,7 +1,8 @@
 /**
  * Attaches a loaded program by what its section says: tracepoint, raw_tp, tp_btf, uprobe/uretprobe,
- * perf_event (CPU-clock sampling on every online CPU), and kprobe/fentry/lsm where the kernel allows
- * them. A hook the kernel lacks gives a NotSupportedError naming it.
+ * perf_event (CPU-clock sampling on every online CPU), xdp and tc on a network interface (net.ts),
+ * and kprobe/fentry/lsm where the kernel allows them. A hook the kernel lacks gives a
+ * NotSupportedError naming it.
  */
 import { existsSync } from 'node:fs';
 import { libbpf, type BpfLinkPtr, type BpfProgramPtr } from '../sys/libbpf.js';
@@ -18,6 +19,8 @@ import {
 import { withLog } from '../object/log.js';
 import type { ProgramSpec } from '../spec/object.js';
 import { parseUprobeTarget, resolveUprobe } from './uprobe-target.js';
+import { attachTc, attachXdp, type TcMode } from './net.js';
+import type { NetHookDefaults } from '../package/net-hooks.js';
 
 /** An attachment; destroy() detaches it. */
 export interface Link {
@@ -34,6 +37,12 @@ export interface AttachOptions {
   pid?: number;
   /** perf_event: samples per second per CPU (default 99). */
   frequency?: number;
+  /** xdp and tc: the network interface, by name, in this process's network namespace. */
+  ifname?: string;
+  /** xdp and tc: what the package says about each program (netHookDefaults), by program name. */
+  netDefaults?: Record<string, NetHookDefaults>;
+  /** tc: tcx links, a clsact qdisc, or tcx where the kernel has it (default 'auto'). */
+  tcMode?: TcMode;
 }
 
 const PERF_TYPE_SOFTWARE = 1;
@@ -96,6 +105,11 @@ export function attachProgram(prog: BpfProgramPtr, spec: ProgramSpec, opts: Atta
       return [attachUprobe(prog, spec, opts)];
     case 'perf_event':
       return attachPerfEvent(prog, spec, opts.frequency ?? 99);
+    case 'xdp':
+    case 'tc': {
+      const net = { ifname: opts.ifname, defaults: opts.netDefaults?.[spec.name], tcMode: opts.tcMode };
+      return [spec.attach === 'xdp' ? attachXdp(prog, spec, net) : attachTc(prog, spec, net)];
+    }
     default:
       throw new UsageError(`program '${spec.name}': don't know how to attach section '${spec.section}'`);
   }

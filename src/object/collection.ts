@@ -14,6 +14,7 @@ import { requireBpfPrivileges } from '../sys/privileges.js';
 import { BpfkitError, FormatError, UsageError } from '../errors/index.js';
 import { withLog } from './log.js';
 import { loadError } from './load-errors.js';
+import { assignProgramTypes } from './prog-types.js';
 import { attachProgram, type AttachOptions, type Link } from '../links/attach.js';
 import { track, untrack } from './cleanup.js';
 import { VMLINUX_BTF_PATH } from '../btf/btf.js';
@@ -192,6 +193,7 @@ export class BpfObject {
       const m = this.dataMapPtr(section);
       if (m && img.length) lib.setInitialValue(m, img, img.length);
     }
+    assignProgramTypes(this.spec.programs, this.progPtrs);
     const { result: rc, log } = withLog(() => lib.load(this.obj!));
     if (rc < 0) throw loadError(this, -rc, log);
     this.loaded = true;

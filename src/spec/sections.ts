@@ -21,6 +21,8 @@ export type AttachKind =
   | 'kretsyscall'
   | 'usdt'
   | 'iter'
+  | 'xdp'
+  | 'tc'
   | 'other';
 
 /** The parsed meaning of a program's section name. */
@@ -28,7 +30,10 @@ export interface SectionInfo {
   /** Kernel program type name as bpftool prints it (tracepoint, raw_tracepoint, tracing, kprobe, …). */
   progType: string;
   attach: AttachKind;
-  /** Text after the prefix, e.g. "syscalls/sys_enter_openat" or "/bin/bash:readline". */
+  /**
+   * Text after the prefix, e.g. "syscalls/sys_enter_openat" or "/bin/bash:readline"; for tc the
+   * direction ("ingress", "egress", or "" when the section names none).
+   */
   target: string;
 }
 
@@ -51,6 +56,17 @@ const PREFIXES: [string, AttachKind, string][] = [
   ['lsm/', 'lsm', 'lsm'],
   ['perf_event', 'perf_event', 'perf_event'],
   ['iter/', 'iter', 'tracing'],
+  // XDP programs for devmap/cpumap entries run from a map, not from an interface.
+  ['xdp/devmap', 'other', 'xdp'],
+  ['xdp/cpumap', 'other', 'xdp'],
+  ['xdp.frags/devmap', 'other', 'xdp'],
+  ['xdp.frags/cpumap', 'other', 'xdp'],
+  ['xdp.frags', 'xdp', 'xdp'],
+  ['xdp', 'xdp', 'xdp'],
+  // "tc" and "classifier" name no direction; "tcx/…" and "tc/…" (libbpf 1.3) do.
+  ['tcx/', 'tc', 'sched_cls'],
+  ['tc/', 'tc', 'sched_cls'],
+  ['classifier', 'tc', 'sched_cls'],
 ];
 
 /** Interprets a program section name; unknown prefixes give attach 'other'. */

@@ -28,9 +28,16 @@ export const BPF_CMD = {
   BTF_GET_NEXT_ID: 23,
   MAP_LOOKUP_BATCH: 24,
   MAP_LOOKUP_AND_DELETE_BATCH: 25,
+  LINK_CREATE: 28,
   LINK_GET_FD_BY_ID: 30,
   LINK_GET_NEXT_ID: 31,
 } as const;
+
+/**
+ * enum bpf_attach_type values bpfkit links with, as the kernel numbers them (Debian 12's uapi
+ * headers predate tcx): XDP Linux 5.9, TCX_INGRESS/EGRESS Linux 6.6.
+ */
+export const ATTACH_TYPE = { XDP: 37, TCX_INGRESS: 46, TCX_EGRESS: 47 } as const;
 
 /** Flags of MAP_UPDATE_ELEM. */
 export const UPDATE = { ANY: 0, NOEXIST: 1, EXIST: 2, LOCK: 4 } as const;
@@ -201,6 +208,23 @@ export function mapCreate(p: MapCreateAttr): number {
   a.writeUInt32LE(p.btfValueTypeId ?? 0, 56);
   a.writeBigUInt64LE(p.mapExtra ?? 0n, 64);
   return bpfCall(BPF_CMD.MAP_CREATE, a, `create map${p.name ? ` '${p.name}'` : ''}`);
+}
+
+// ---- links --------------------------------------------------------------------------------------
+
+/**
+ * LINK_CREATE for links that name a target by fd or ifindex (xdp, tcx): returns the link's fd or
+ * -errno; closing the last fd detaches. attr: prog_fd u32 @0, target_fd/target_ifindex u32 @4,
+ * attach_type u32 @8, flags u32 @12; tcx adds relative_fd/id u32 @16 and expected_revision u64 @24
+ * (left 0: after every program already there).
+ */
+export function linkCreate(progFd: number, target: number, attachType: number, flags = 0): number {
+  const a = Buffer.alloc(64);
+  a.writeUInt32LE(progFd, 0);
+  a.writeUInt32LE(target, 4);
+  a.writeUInt32LE(attachType, 8);
+  a.writeUInt32LE(flags, 12);
+  return bpfRaw(BPF_CMD.LINK_CREATE, a);
 }
 
 // ---- pinning ------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 /**
  * koffi bindings to the system libbpf.so.1 (Debian `libbpf1`, >= 1.0): object open, CO-RE relocation,
- * load and attach. Only the handful of entry points bpfkit needs are bound; everything else (maps,
+ * load and attach (tc filters on a clsact qdisc through libbpf's netlink code). Only the handful of entry points bpfkit needs are bound; everything else (maps,
  * readers, introspection) talks to bpf(2) directly.
  */
 import koffi, { type LibraryHandle } from 'koffi';
@@ -53,6 +53,8 @@ export interface Libbpf {
   programSection(p: BpfProgramPtr): string;
   programFd(p: BpfProgramPtr): number;
   programType(p: BpfProgramPtr): number;
+  /** bpf_program__set_type, before load; returns 0 or -errno. */
+  setType(p: BpfProgramPtr, type: number): number;
   setAutoload(p: BpfProgramPtr, autoload: boolean): number;
   programAutoload(p: BpfProgramPtr): boolean;
   nextMap(obj: BpfObjectPtr, prev: BpfMapPtr | null): BpfMapPtr | null;
@@ -71,7 +73,26 @@ export interface Libbpf {
   ): BpfLinkPtr | null;
   attachPerfEvent(p: BpfProgramPtr, pfd: number): BpfLinkPtr | null;
   linkDestroy(l: BpfLinkPtr): number;
+  /** bpf_tc_hook_create with a `struct bpf_tc_hook` (see TC_HOOK); returns 0 or -errno (-EEXIST: there already). */
+  tcHookCreate(hook: Buffer): number;
+  /** bpf_tc_hook_destroy; returns 0 or -errno. */
+  tcHookDestroy(hook: Buffer): number;
+  /** bpf_tc_attach with a hook and a `struct bpf_tc_opts` (see TC_OPTS), which it fills with the handle and priority used. */
+  tcAttach(hook: Buffer, opts: Buffer): number;
+  /** bpf_tc_detach of the filter `opts` names by handle and priority; returns 0 or -errno. */
+  tcDetach(hook: Buffer, opts: Buffer): number;
 }
+
+/**
+ * struct bpf_tc_hook (libbpf >= 0.4): sz size_t @0, ifindex int @8, attach_point u32 @12 (enum
+ * bpf_tc_attach_point: INGRESS 1, EGRESS 2, CUSTOM 4), parent u32 @16; 24 bytes.
+ */
+export const TC_HOOK = { size: 24, ifindex: 8, attachPoint: 12, parent: 16 } as const;
+/**
+ * struct bpf_tc_opts (libbpf >= 0.4): sz size_t @0, prog_fd int @8, flags u32 @12, prog_id u32 @16,
+ * handle u32 @20, priority u32 @24; 32 bytes.
+ */
+export const TC_OPTS = { size: 32, progFd: 8, flags: 12, progId: 16, handle: 20, priority: 24 } as const;
 
 let bound: Libbpf | undefined;
 // Registered print callback; kept referenced so koffi never frees it.
@@ -163,6 +184,7 @@ export function libbpf(): Libbpf {
     programSection: f('const char *bpf_program__section_name(bpf_program *p)'),
     programFd: f('int bpf_program__fd(bpf_program *p)'),
     programType: f('int bpf_program__type(bpf_program *p)'),
+    setType: f('int bpf_program__set_type(bpf_program *p, int type)'),
     setAutoload: f('int bpf_program__set_autoload(bpf_program *p, bool autoload)'),
     programAutoload: f('bool bpf_program__autoload(bpf_program *p)'),
     nextMap: f('bpf_map *bpf_object__next_map(bpf_object *obj, bpf_map *prev)'),
@@ -174,6 +196,10 @@ export function libbpf(): Libbpf {
     attachUprobe: (p, pid, bin, off, o) => attachUprobe(p, pid, bin, off, { ...o, sz: uprobeOptsSize }),
     attachPerfEvent: f('bpf_link *bpf_program__attach_perf_event(bpf_program *p, int pfd)'),
     linkDestroy: f('int bpf_link__destroy(bpf_link *l)'),
+    tcHookCreate: f('int bpf_tc_hook_create(void *hook)'),
+    tcHookDestroy: f('int bpf_tc_hook_destroy(void *hook)'),
+    tcAttach: f('int bpf_tc_attach(const void *hook, void *opts)'),
+    tcDetach: f('int bpf_tc_detach(const void *hook, const void *opts)'),
   };
   return bound;
 }

@@ -1,7 +1,7 @@
 /**
  * koffi bindings to the few libc entry points bpfkit calls directly: the bpf and perf_event_open
- * system calls, mmap, epoll, eventfd, ioctl, read, write and close. Loaded lazily so that spec-layer
- * users never touch libc through FFI.
+ * system calls, mmap, epoll, eventfd, ioctl, read, write and close, and interface name lookups.
+ * Loaded lazily so that spec-layer users never touch libc through FFI.
  */
 import koffi from 'koffi';
 import { SyscallError } from '../errors/index.js';
@@ -155,4 +155,33 @@ let fcntlFn: ((fd: number, cmd: number, ...args: unknown[]) => number) | undefin
 export function dupFd(fd: number, what: string): number {
   fcntlFn ??= koffi.load('libc.so.6').func('int fcntl(int fd, int cmd, ...)');
   return check(fcntlFn(fd, 1030 /* F_DUPFD_CLOEXEC */, 'int', 0), `dup ${what}`);
+}
+
+let ifNameToIndexFn: ((name: string) => number) | undefined;
+
+/**
+ * if_nametoindex(3): the index of network interface `name` in this process's network namespace, or
+ * 0 when there is none.
+ */
+export function ifNameToIndex(name: string): number {
+  ifNameToIndexFn ??= koffi.load('libc.so.6').func('unsigned int if_nametoindex(const char *name)') as (
+    name: string,
+  ) => number;
+  return ifNameToIndexFn(name);
+}
+
+let ifIndexToNameFn: ((index: number, buf: Buffer) => unknown) | undefined;
+
+/** if_indextoname(3): the name of interface `index` in this network namespace, or undefined. */
+export function ifIndexToName(index: number): string | undefined {
+  ifIndexToNameFn ??= koffi
+    .load('libc.so.6')
+    .func('char *if_indextoname(unsigned int index, _Out_ uint8_t *buf)') as (
+    index: number,
+    buf: Buffer,
+  ) => unknown;
+  const buf = Buffer.alloc(16); // IF_NAMESIZE
+  if (ifIndexToNameFn(index, buf) === null) return undefined;
+  const end = buf.indexOf(0);
+  return buf.toString('utf8', 0, end < 0 ? buf.length : end);
 }

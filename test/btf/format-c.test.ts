@@ -85,7 +85,11 @@ test('vmlinux.h of this kernel compiles for the BPF target with libbpf headers',
     text,
     /#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute push \(__attribute__\(\(preserve_access_index\)\), apply_to = record\)\n#endif/,
   );
-  assert.match(text, /#pragma clang attribute pop\n#endif\n\n#endif \/\* __VMLINUX_H__ \*\/\n$/);
+  assert.match(
+    text,
+    /#pragma clang attribute pop\n#endif\n\n#ifndef BPF_NO_KFUNC_PROTOTYPES\n(extern [^\n]+;\n)+#endif \/\* BPF_NO_KFUNC_PROTOTYPES \*\/\n\n#endif \/\* __VMLINUX_H__ \*\/\n$/,
+    'the kfunc prototypes come last',
+  );
   assert.match(text, /\nstruct task_struct \{\n/);
   assert.match(text, /___2\b/, 'duplicate BTF names get ___N suffixes');
   const src = join(dir, 'prog.bpf.c');
@@ -211,4 +215,102 @@ test('a BPF object BTF (every kind) dumps to C that compiles with the same layou
 test('formatC takes a parsed Btf or a BtfTable and gives the same text', () => {
   const elfless = formatC(Btf.kernel());
   assert.equal(elfless, readFileSync(header, 'latin1'));
+});
+
+test('kfunc prototypes: each FUNC tagged bpf_kfunc becomes a weak extern in .ksyms, behind a guard', () => {
+  const obj = join(dir, 'kfunc-tags.bpf.o');
+  execFileSync('clang', ['-g', '-O2', '-target', 'bpf', '-c', fixture('btf/kfunc-tags.bpf.c'), '-o', obj]);
+  const elf = new ElfFile(readFileSync(obj));
+  const text = formatC(new Btf(elf.sectionData(elf.section('.BTF')!)));
+  const attrs = ' __attribute__((weak)) __attribute__((section(".ksyms")));';
+  const block = text.slice(text.indexOf('#ifndef BPF_NO_KFUNC_PROTOTYPES\n'));
+  assert.equal(
+    block,
+    '#ifndef BPF_NO_KFUNC_PROTOTYPES\n' +
+      `extern struct item *kt_item_acquire(struct item *it, u32 flags)${attrs}\n` +
+      `extern void kt_walk(struct item *head, visit_fn fn, void *ctx)${attrs}\n` +
+      `extern int kt_apply(int (*op)(int, int), int x)${attrs}\n` +
+      `extern int kt_noargs(void)${attrs}\n` +
+      '#endif /* BPF_NO_KFUNC_PROTOTYPES */\n\n' +
+      '#endif /* __VMLINUX_H__ */\n',
+    'after every type and the access-index pragma; a tag on a parameter or another tag is no kfunc',
+  );
+  assert.ok(text.indexOf('#pragma clang attribute pop') < text.indexOf('BPF_NO_KFUNC_PROTOTYPES'));
+  // BTF without kfunc tags (a program's own) gets no block at all.
+  const kinds = join(dir, 'kinds-nokfunc.bpf.o');
+  execFileSync('clang', ['-g', '-O2', '-target', 'bpf', '-c', fixture('btf-kinds.bpf.c'), '-o', kinds]);
+  const kelf = new ElfFile(readFileSync(kinds));
+  assert.doesNotMatch(formatC(new Btf(kelf.sectionData(kelf.section('.BTF')!))), /KFUNC|\.ksyms/);
+});
+
+test("the kernel's kfuncs are declared: calls compile without declarations, redeclarations still compile", () => {
+  const text = readFileSync(header, 'latin1');
+  const externs = text.split('\n').filter((l) => l.startsWith('extern '));
+  const names = externs.map((l) => /(\w+)\(/.exec(l)![1]);
+  // Every kfunc the kernel tags (bpftool's raw listing is the peer's view of the same BTF).
+  const raw = execFileSync('bpftool', ['btf', 'dump', 'file', VMLINUX_BTF_PATH], {
+    maxBuffer: 1 << 30,
+  }).toString();
+  const funcName = new Map<string, string>();
+  for (const m of raw.matchAll(/^\[(\d+)\] FUNC '(\w+)'/gm)) funcName.set(m[1], m[2]);
+  const tagged = [...raw.matchAll(/^\[\d+\] DECL_TAG 'bpf_kfunc' type_id=(\d+) component_idx=-1$/gm)].map(
+    (m) => funcName.get(m[1])!,
+  );
+  assert.ok(tagged.length > 50, `${tagged.length} kfuncs tagged in this kernel's BTF`);
+  assert.deepEqual([...names].sort(), [...new Set(tagged)].sort());
+  assert.ok(
+    externs.includes(
+      'extern struct task_struct *bpf_task_acquire(struct task_struct *p) __attribute__((weak)) __attribute__((section(".ksyms")));',
+    ),
+  );
+  const prog = (decls: string): string => `#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+${decls}
+__u64 seen;
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *p)
+{
+	struct task_struct *t = bpf_task_acquire(p);
+	if (!t)
+		return 0;
+	bpf_rcu_read_lock();
+	seen += t->real_parent->tgid;
+	bpf_rcu_read_unlock();
+	bpf_task_release(t);
+	return 0;
+}
+char LICENSE[] SEC("license") = "GPL";
+`;
+  const own = `extern struct task_struct *bpf_task_acquire(struct task_struct *p) __ksym;
+extern void bpf_task_release(struct task_struct *p) __ksym __weak;
+extern void bpf_rcu_read_lock(void) __ksym;
+extern void bpf_rcu_read_unlock(void) __ksym;`;
+  for (const [name, decls, extra] of [
+    ['kfunc-bare', '', []],
+    ['kfunc-redeclared', own, []],
+    ['kfunc-guarded', own, ['-DBPF_NO_KFUNC_PROTOTYPES']],
+  ] as const) {
+    const src = join(dir, `${name}.bpf.c`);
+    writeFileSync(src, prog(decls));
+    const r = clang(src, [...extra]);
+    assert.ok(r.ok, `${name}: ${r.stderr}`);
+    assert.equal(r.stderr, '', `${name}: no warnings`);
+    // Only the kfuncs called reach the object, as extern FUNCs in .ksyms.
+    const elf = new ElfFile(readFileSync(`${src}.o`));
+    const btf = new Btf(elf.sectionData(elf.section('.BTF')!));
+    const ksyms = btf.byName('.ksyms', 'datasec')[0];
+    assert.ok(ksyms?.kind === 'datasec', `${name}: a .ksyms section`);
+    const inKsyms = ksyms.vars.map((v) => btf.types[v.type].name).sort();
+    assert.deepEqual(inKsyms, [
+      'bpf_rcu_read_lock',
+      'bpf_rcu_read_unlock',
+      'bpf_task_acquire',
+      'bpf_task_release',
+    ]);
+  }
+  // Without the prototypes and without its own declarations, a call is undeclared again.
+  const r = clang(join(dir, 'kfunc-bare.bpf.c'), ['-DBPF_NO_KFUNC_PROTOTYPES']);
+  assert.match(r.stderr, /implicit declaration of function 'bpf_task_acquire'/);
 });

@@ -3,7 +3,7 @@
  * dumper, run the CLI, and wait for output.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -156,4 +156,48 @@ export async function leftLoaded(names: string[], timeoutMs = 2000): Promise<num
     ids = loadedPrograms(names);
   }
   return ids;
+}
+
+const ANON_INODE = { prog: 'anon_inode:bpf-prog', map: 'anon_inode:bpf-map', link: 'anon_inode:bpf_link' };
+
+/** Ids of the BPF programs, maps or links process `pid` holds open (from /proc/<pid>/fd and fdinfo). */
+export function objectIdsOf(pid: number, kind: keyof typeof ANON_INODE): number[] {
+  const ids = new Set<number>();
+  const key = new RegExp(`^${kind}_id:\\s*(\\d+)$`, 'm');
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== ANON_INODE[kind]) continue;
+      const m = key.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'));
+      if (m) ids.add(Number(m[1]));
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return [...ids].sort((a, b) => a - b);
+}
+
+/**
+ * Which of `ids` (programs or links) still exist after up to `timeoutMs`: the kernel frees some a few
+ * tens of ms after their last fd closes.
+ */
+export async function stillExisting(
+  kind: 'prog' | 'link',
+  ids: number[],
+  timeoutMs = 2000,
+): Promise<number[]> {
+  const { fdById, closeFd } = await import('../../src/sys/bpf.js');
+  const alive = (): number[] =>
+    ids.filter((id) => {
+      const fd = fdById(kind, id);
+      if (fd === undefined) return false;
+      closeFd(fd);
+      return true;
+    });
+  const end = Date.now() + timeoutMs;
+  let left = alive();
+  while (left.length && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 20));
+    left = alive();
+  }
+  return left;
 }

@@ -20,6 +20,7 @@ const VALUE_OPTIONS = new Set([
   '--uprobe',
   '--uprobe-pid',
   '--frequency',
+  '--ifname',
   '--set',
 ]);
 
@@ -40,6 +41,7 @@ function fixedOptions(cmd: Command): Command {
     .option('--frequency <hz>', 'perf_event programs: samples per second per CPU', (v) =>
       parseInt10(v, '--frequency'),
     )
+    .option('--ifname <name>', "xdp and tc programs: the network interface (default: the package's)")
     .option('--set <name=value>', 'set any global by name (repeatable)', (v: string, prev: string[] = []) => [
       ...prev,
       v,
@@ -111,6 +113,7 @@ export async function runCommand(args: string[]): Promise<void> {
     uprobe: o.uprobe as string | undefined,
     uprobePid: o.uprobePid as number | undefined,
     frequency: o.frequency as number | undefined,
+    ifname: o.ifname as string | undefined,
     globals,
   };
   await runSession(target, spec, settings);

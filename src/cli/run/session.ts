@@ -29,6 +29,7 @@ import { OutputWriter } from '../output/writer.js';
 import { startSamplers } from './sample.js';
 import { startAggregates, type AggregatePrinter } from './aggregates.js';
 import { addressDecoder } from '../../btf/addresses.js';
+import { netHookDefaults } from '../../package/net-hooks.js';
 
 /** What the run command decided from its arguments. */
 export interface RunSettings {
@@ -43,6 +44,8 @@ export interface RunSettings {
   frequency?: number;
   /** --interval: print aggregate (and sampled) maps every this many seconds, besides at exit. */
   intervalSec?: number;
+  /** xdp and tc programs: the network interface. */
+  ifname?: string;
   /** Globals to set, by name, with the values as given. */
   globals: [string, Encodable][];
 }
@@ -75,7 +78,13 @@ export async function runSession(target: RunTarget, spec: ObjectSpec, s: RunSett
     const wantPipe = s.tracePipe || (maps.length === 0 && spec.callsHelper([6, 177]));
     // Opening the pipe before attaching drains what earlier runs left there.
     if (wantPipe) pipe = new TracePipe((line) => out.write(`${line}\n`));
-    obj.attachAll({ uprobe: s.uprobe, pid: s.uprobePid, frequency: s.frequency });
+    obj.attachAll({
+      uprobe: s.uprobe,
+      pid: s.uprobePid,
+      frequency: s.frequency,
+      ifname: s.ifname,
+      netDefaults: netHookDefaults(target.meta),
+    });
     for (const [i, m] of maps.entries()) readers.push(openReader(obj, spec, m, choices[i], s, out));
     pipe?.start();
     const intervalMs = s.intervalSec !== undefined ? s.intervalSec * 1000 : undefined;
