@@ -22,3 +22,12 @@ export { eventMaps, eventTypeFor, type EventType } from './events/event-type.js'
 export { TracePipe } from './trace/pipe.js';
 export { ensureMounts } from './sys/mounts.js';
 export type * from './package/types.js';
+export {
+  loadGenerated,
+  type EmbeddedObject,
+  type GeneratedTypes,
+  type GeneratedObject,
+  type GeneratedProgram,
+  type GeneratedLoadOptions,
+  type TypedMap,
+} from './gen/runtime.js';
