@@ -13,7 +13,7 @@ import { eventMaps, eventTypeFor } from '../events/event-type.js';
 import { isSettable, objectMeta, nameFromPath } from '../package/meta.js';
 import type { PackageMeta } from '../package/types.js';
 import { FormatError } from '../errors/index.js';
-import { NameTable, pascalCase, propertyKey } from './names.js';
+import { NameTable, pascalCase, propertyKey, quote } from './names.js';
 import { TypeMapper } from './types.js';
 import { chunkedString, shortJson, tsdoc } from './tsdoc.js';
 
@@ -176,7 +176,7 @@ function mapsBlock(ctx: Ctx): string {
 function mapSize(m: MapSpec): string {
   if (m.typeName === 'ringbuf') return ` of ${m.maxEntries} bytes`;
   if (m.typeName === 'perf_event_array' || !m.maxEntries) return '';
-  return ` of ${m.maxEntries} entries`;
+  return ` of ${m.maxEntries} ${m.maxEntries === 1 ? 'entry' : 'entries'}`;
 }
 
 function typeName(ctx: Ctx, typeId: number): string {
@@ -237,8 +237,4 @@ function loadBlock(program: string, objectType: string): string {
 /** A top-level doc comment without its final newline. */
 function doc(text: string): string {
   return tsdoc([text]).trimEnd();
-}
-
-function quote(s: string): string {
-  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`;
 }

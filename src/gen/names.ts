@@ -45,9 +45,14 @@ export function isIdentifier(s: string): boolean {
   return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(s);
 }
 
+/** `s` as a single-quoted string literal. */
+export function quote(s: string): string {
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`;
+}
+
 /** A property key as written in TypeScript source: bare when an identifier, else quoted. */
 export function propertyKey(s: string): string {
-  return isIdentifier(s) ? s : JSON.stringify(s);
+  return isIdentifier(s) ? s : quote(s);
 }
 
 /**

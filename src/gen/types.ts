@@ -16,7 +16,7 @@
 import type { Btf } from '../btf/btf.js';
 import type { BtfComposite, BtfEnum, BtfMember } from '../btf/types.js';
 import { FormatError } from '../errors/index.js';
-import { pascalCase, propertyKey, type NameTable } from './names.js';
+import { pascalCase, propertyKey, quote, type NameTable } from './names.js';
 
 /** Which side of the codec a type describes (see the module comment). */
 export type Form = 'value' | 'input';
@@ -32,6 +32,8 @@ export class TypeMapper {
   private readonly names: NameTable;
   /** Declared names by `${form}:${typeId}` (composites) or `enum:${form}:${typeId}`. */
   private readonly declared = new Map<string, string>();
+  /** The name of each named struct, union or enum (its value form); the input form adds `Input`. */
+  private readonly bases = new Map<number, string>();
   /** Declarations in order of first use; a slot is reserved before its members are rendered. */
   private readonly blocks: string[] = [];
   private depth = 0;
@@ -118,7 +120,7 @@ export class TypeMapper {
     const key = `${form}:${t.id}`;
     const known = this.declared.get(key);
     if (known) return known;
-    const name = this.names.allocate(pascalCase(cName) + (form === 'input' ? 'Input' : ''));
+    const name = this.nameOf(t.id, cName, form);
     this.declared.set(key, name);
     const slot = this.blocks.push('') - 1;
     const lines = this.memberLines(t, form, '  ');
@@ -128,6 +130,13 @@ export class TypeMapper {
       ? `${doc}\nexport interface ${name} {\n${lines.join('\n')}\n}`
       : `${doc}\nexport type ${name} = Record<string, never>;`;
     return name;
+  }
+
+  /** The declared name of type `id` in `form`: `Event`, `EventInput` (`Event2Input` after a clash). */
+  private nameOf(id: number, cName: string, form: Form): string {
+    let base = this.bases.get(id);
+    if (!base) this.bases.set(id, (base = this.names.allocate(pascalCase(cName))));
+    return form === 'value' ? base : this.names.allocate(`${base}Input`);
   }
 
   private inline(t: BtfComposite, form: Form, indent: string): string {
@@ -166,17 +175,17 @@ export class TypeMapper {
     for (const v of t.values) {
       if (seen.has(v.value.toString())) continue;
       seen.add(v.value.toString());
-      first.push(JSON.stringify(v.name));
+      first.push(quote(v.name));
     }
     const aliased = first.length < t.values.length;
-    const names = form === 'value' || !aliased ? first : t.values.map((v) => JSON.stringify(v.name));
+    const names = form === 'value' || !aliased ? first : t.values.map((v) => quote(v.name));
     if (!names.length) return 'never';
     const union = names.join(' | ');
     if (!t.name) return union;
     const key = aliased ? `enum:${form}:${t.id}` : `enum:${t.id}`;
     const known = this.declared.get(key);
     if (known) return known;
-    const name = this.names.allocate(pascalCase(t.name) + (aliased && form === 'input' ? 'Input' : ''));
+    const name = this.nameOf(t.id, t.name, aliased ? form : 'value');
     this.declared.set(key, name);
     const doc =
       aliased && form === 'value'
