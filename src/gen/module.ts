@@ -36,7 +36,17 @@ export interface GenOptions {
 /** The runtime names the module imports; struct names must not take them. */
 const IMPORTS = ['loadGenerated', 'GeneratedLoadOptions', 'GeneratedObject', 'GeneratedProgram', 'TypedMap'];
 /** The names the module always declares. */
-const FIXED = ['Globals', 'GlobalValues', 'Maps', 'Programs', 'Streams', 'Types', 'LoadOptions', 'EMBEDDED', 'load'];
+const FIXED = [
+  'Globals',
+  'GlobalValues',
+  'Maps',
+  'Programs',
+  'Streams',
+  'Types',
+  'LoadOptions',
+  'EMBEDDED',
+  'load',
+];
 
 /** The module's text; throws FormatError when the object has no BTF to take types from. */
 export function generateModule(input: GenInput, opts: GenOptions = {}): string {
@@ -127,7 +137,8 @@ function globalsBlock(ctx: Ctx, globals: GlobalSpec[]): string {
   );
   if (!globals.length) return `${head}\nexport type Globals = Record<string, never>;`;
   const lines = globals.map(
-    (g) => `${globalDoc(ctx, g, '  ', true)}  ${propertyKey(g.name)}?: ${ctx.types.expr(g.type, 'input', '  ')};`,
+    (g) =>
+      `${globalDoc(ctx, g, '  ', true)}  ${propertyKey(g.name)}?: ${ctx.types.expr(g.type, 'input', '  ')};`,
   );
   return `${head}\nexport interface Globals {\n${lines.join('\n')}\n}`;
 }
@@ -136,7 +147,8 @@ function globalValuesBlock(ctx: Ctx, globals: GlobalSpec[]): string {
   const head = '/** The values of the globals as loaded. */';
   if (!globals.length) return `${head}\nexport type GlobalValues = Record<string, never>;`;
   const lines = globals.map(
-    (g) => `${globalDoc(ctx, g, '  ', false)}  readonly ${propertyKey(g.name)}: ${ctx.types.expr(g.type, 'value', '  ')};`,
+    (g) =>
+      `${globalDoc(ctx, g, '  ', false)}  readonly ${propertyKey(g.name)}: ${ctx.types.expr(g.type, 'value', '  ')};`,
   );
   return `${head}\nexport interface GlobalValues {\n${lines.join('\n')}\n}`;
 }
@@ -160,12 +172,15 @@ function mapType(ctx: Ctx, m: MapSpec): string {
 }
 
 function mapsBlock(ctx: Ctx): string {
-  const head = doc(`The maps of ${ctx.meta.name}, typed by key and value (raw bytes where the map declares no BTF type).`);
+  const head = doc(
+    `The maps of ${ctx.meta.name}, typed by key and value (raw bytes where the map declares no BTF type).`,
+  );
   const maps = ctx.spec.maps.filter((m) => m.section === '.maps');
   if (!maps.length) return `${head}\nexport type Maps = Record<string, never>;`;
   const lines = maps.map((m) => {
     const desc = ctx.meta.maps.find((x) => x.name === m.name)?.description;
-    const kv = m.keyType || m.valueType ? `: \`${typeName(ctx, m.keyType)}\` → \`${typeName(ctx, m.valueType)}\`` : '';
+    const kv =
+      m.keyType || m.valueType ? `: \`${typeName(ctx, m.keyType)}\` → \`${typeName(ctx, m.valueType)}\`` : '';
     const doc = tsdoc([desc, `A ${m.typeName} map${mapSize(m)}${kv}.`], '  ');
     return `${doc}  readonly ${propertyKey(m.name)}: ${mapType(ctx, m)};`;
   });

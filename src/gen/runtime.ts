@@ -131,7 +131,9 @@ export async function loadGenerated<T extends GeneratedTypes>(
       if (m.section !== '.maps') continue;
       const fd = obj.map(m.name).fd;
       const btf = obj.spec.btf ?? false;
-      maps.push(BpfMap.fromFd(dupFd(fd, `map ${m.name}`), { btf, keyType: m.keyType, valueType: m.valueType }));
+      maps.push(
+        BpfMap.fromFd(dupFd(fd, `map ${m.name}`), { btf, keyType: m.keyType, valueType: m.valueType }),
+      );
     }
   } catch (e) {
     await Promise.all(streams.map((s) => s.close()));
@@ -146,7 +148,9 @@ function unpack(embedded: EmbeddedObject): Uint8Array {
   try {
     return new Uint8Array(gunzipSync(Buffer.from(embedded.object, 'base64')));
   } catch (e) {
-    throw new FormatError(`${embedded.name}: the embedded object does not decompress: ${(e as Error).message}`);
+    throw new FormatError(
+      `${embedded.name}: the embedded object does not decompress: ${(e as Error).message}`,
+    );
   }
 }
 

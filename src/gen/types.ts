@@ -125,7 +125,8 @@ export class TypeMapper {
     const slot = this.blocks.push('') - 1;
     const lines = this.memberLines(t, form, '  ');
     const what = `\`${t.kind} ${cName}\` (${t.size} bytes)`;
-    const doc = form === 'value' ? `/** ${what}, as decoded. */` : `/** ${what}, to set: fields left out are zero. */`;
+    const doc =
+      form === 'value' ? `/** ${what}, as decoded. */` : `/** ${what}, to set: fields left out are zero. */`;
     this.blocks[slot] = lines.length
       ? `${doc}\nexport interface ${name} {\n${lines.join('\n')}\n}`
       : `${doc}\nexport type ${name} = Record<string, never>;`;
@@ -230,7 +231,13 @@ export function compositeOf(btf: Btf, typeId: number): { type: BtfComposite | un
   for (let guard = 0; guard < MAX_DEPTH; guard++) {
     const t = btf.type(id);
     if (t.kind === 'typedef') typedef = t.name;
-    if (t.kind === 'typedef' || t.kind === 'const' || t.kind === 'volatile' || t.kind === 'restrict' || t.kind === 'type_tag') {
+    if (
+      t.kind === 'typedef' ||
+      t.kind === 'const' ||
+      t.kind === 'volatile' ||
+      t.kind === 'restrict' ||
+      t.kind === 'type_tag'
+    ) {
       id = t.type;
       continue;
     }

@@ -17,7 +17,10 @@ export function register(program: Command): void {
   program
     .command('gen')
     .description('generate a typed TypeScript module (object embedded) from a BPF program')
-    .argument('<input>', 'a BPF C source (built first), a .bpf.o, or a package (.bpfkit.json, eunomia package.json)')
+    .argument(
+      '<input>',
+      'a BPF C source (built first), a .bpf.o, or a package (.bpfkit.json, eunomia package.json)',
+    )
     .argument('[header]', 'with a C source: a header declaring the event structs (as for bpfkit build)')
     .option('-o, --output <file>', 'write the module to <file> (default: standard output)')
     .option('--import-from <specifier>', 'module the generated code imports the runtime from', 'bpfkit')
@@ -26,7 +29,10 @@ export function register(program: Command): void {
       'with a C source: extra clang flags, split on spaces (repeatable)',
       (v: string, prev: string[] = []) => [...prev, ...v.split(/\s+/).filter(Boolean)],
     )
-    .option('--btf <file>', 'with a C source: kernel BTF to generate vmlinux.h from (default /sys/kernel/btf/vmlinux)')
+    .option(
+      '--btf <file>',
+      'with a C source: kernel BTF to generate vmlinux.h from (default /sys/kernel/btf/vmlinux)',
+    )
     .action(async (input: string, header: string | undefined, o: GenCliOptions) => {
       const { BpfkitError, UsageError } = await import('../../errors/index.js');
       const isSource = /\.c$/.test(input);
@@ -60,7 +66,9 @@ export function register(program: Command): void {
       try {
         writeAtomic(o.output, text);
       } catch (e) {
-        throw new BpfkitError(`cannot write ${o.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw new BpfkitError(
+          `cannot write ${o.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        );
       }
       process.stdout.write(`wrote ${o.output}\n`);
     });
