@@ -182,13 +182,13 @@ function handle<T extends GeneratedTypes>(
       throw new UsageError(`${embedded.name} has no ring buffer or perf event array to read events from`);
     },
   };
-  return Object.freeze({
+  const out: Record<PropertyKey, unknown> = {
     events: streams[0] ?? none,
     streams: byName(
       streams.map((s) => s.map),
       (_n, i) => streams[i],
-    ) as T['streams'],
-    maps: byName(mapNames, (n, i) => typedMap(n, maps[i], live)) as T['maps'],
+    ),
+    maps: byName(mapNames, (n, i) => typedMap(n, maps[i], live)),
     programs: byName(
       obj.spec.programs.map((p) => p.name),
       (name) => ({
@@ -197,12 +197,14 @@ function handle<T extends GeneratedTypes>(
           return closing ? -1 : obj.program(name).fd;
         },
       }),
-    ) as T['programs'],
-    globals: globalValues(obj, embedded) as T['globals'],
+    ),
+    globals: globalValues(obj, embedded),
     close,
-    [Symbol.dispose]: () => void close(),
-    [Symbol.asyncDispose]: close,
-  });
+  };
+  // Early Node 20 releases have no Symbol.dispose/asyncDispose: `using` is then unavailable anyway.
+  if (typeof Symbol.dispose === 'symbol') out[Symbol.dispose] = () => void close();
+  if (typeof Symbol.asyncDispose === 'symbol') out[Symbol.asyncDispose] = close;
+  return Object.freeze(out) as unknown as GeneratedObject<T>;
 }
 
 function globalValues(obj: BpfObject, embedded: EmbeddedObject): Record<string, Decoded> {
