@@ -12,7 +12,8 @@ import { ObjectSpec } from '../../src/spec/object.js';
 import { decoderFor } from '../../src/btf/decode.js';
 import { encodeValue, type Encodable } from '../../src/btf/encode.js';
 import { generateModule } from '../../src/gen/module.js';
-import { NameTable, pascalCase } from '../../src/gen/names.js';
+import { NameTable, pascalCase, propertyKey } from '../../src/gen/names.js';
+import { tsdoc } from '../../src/gen/tsdoc.js';
 import { readGenInput } from '../../src/gen/input.js';
 import { testEnv } from '../build/helpers.js';
 import { compileBpf, fixture } from '../helpers/bpf.js';
@@ -205,6 +206,16 @@ test('names: PascalCase, collisions numbered, input forms named after their valu
   // struct globals meets the module's own Globals; foo_bar and foo__bar both PascalCase to FooBar.
   assert.deepEqual(members('Value'), ['g: Globals2;', 'fb: FooBar;', 'fb2: FooBar2;']);
   assert.deepEqual(members('ValueInput'), ['g?: Globals2Input;', 'fb?: FooBarInput;', 'fb2?: FooBar2Input;']);
+});
+
+test('doc comments cannot be closed early; long ones wrap; keys are quoted only when needed', () => {
+  assert.equal(tsdoc(['a */ b']), '/** a *\\/ b */\n');
+  assert.equal(tsdoc([undefined, ' ']), '');
+  assert.equal(tsdoc(['one', 'two'], '  '), '  /**\n   * one\n   *\n   * two\n   */\n');
+  const long = tsdoc(['word '.repeat(40)]);
+  assert.ok(long.split('\n').every((l) => l.length <= 110));
+  assert.equal(propertyKey('pid'), 'pid');
+  assert.equal(propertyKey("it's"), "'it\\'s'");
 });
 
 test('output: header, imports, embedded object; the same input gives the same bytes', () => {
