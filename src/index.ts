@@ -31,3 +31,12 @@ export {
 export { TracePipe } from './trace/pipe.js';
 export { ensureMounts } from './sys/mounts.js';
 export type * from './package/types.js';
+export {
+  loadGenerated,
+  type EmbeddedObject,
+  type GeneratedTypes,
+  type GeneratedObject,
+  type GeneratedProgram,
+  type GeneratedLoadOptions,
+  type TypedMap,
+} from './gen/runtime.js';

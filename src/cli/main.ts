@@ -16,6 +16,7 @@ type CommandModule = { register(program: Command): void };
 const COMMANDS: [string, () => Promise<CommandModule>][] = [
   ['run', () => import('./commands/run.js')],
   ['build', () => import('./commands/build.js')],
+  ['gen', () => import('./commands/gen.js')],
   ['btf', () => import('./commands/btf.js')],
   ['prog', () => import('./commands/prog.js')],
   ['map', () => import('./commands/map.js')],
