@@ -15,6 +15,7 @@ export { setLibbpfLog, type LogSink } from './object/log.js';
 export { closeAll } from './object/cleanup.js';
 export type { Link, AttachOptions } from './links/attach.js';
 export { RingBufReader, type RingBufOptions } from './ringbuf/reader.js';
+export { RingBufLossCounter, RINGBUF_LOST_VAR } from './ringbuf/losses.js';
 export { PerfEventArrayReader } from './perf/reader.js';
 export { EventReader, type RecordHandler, type LostHandler, type ReaderStats } from './events/stream.js';
 export { Poller } from './events/poller.js';
