@@ -17,6 +17,7 @@ export type { Link, AttachOptions } from './links/attach.js';
 export type { TcMode } from './links/net.js';
 export { netHookDefaults, type NetHookDefaults } from './package/net-hooks.js';
 export { RingBufReader, type RingBufOptions } from './ringbuf/reader.js';
+export { RingBufLossCounter, RINGBUF_LOST_VAR } from './ringbuf/losses.js';
 export { PerfEventArrayReader } from './perf/reader.js';
 export { EventReader, type RecordHandler, type LostHandler, type ReaderStats } from './events/stream.js';
 export { Poller } from './events/poller.js';

@@ -19,6 +19,14 @@
  * header's structs are the event types, even one that only a local variable holds. The macros are
  * for what the build cannot see, e.g. a struct spelled only through a typedef of an unnamed struct.
  *
+ * bpfkit_ringbuf_reserve(&rb, size, flags), bpfkit_ringbuf_output(&rb, data, size, flags)
+ *   bpf_ringbuf_reserve() and bpf_ringbuf_output() that also count their failures. A full ring buffer
+ *   drops the record in the kernel and nothing tells user space, so each failure adds 1 to the
+ *   static u64 `bpfkit_rb_lost` in .bss (one counter for every ring buffer of the object);
+ *   `bpfkit run` reads it every second and at exit and prints "lost N events", as it does for perf
+ *   buffer losses. Objects that never use these helpers do not get the variable. Use them where
+ *   bpf_helpers.h is included.
+ *
  * Loaders: libbpf (1.1 checked) opens and loads such objects unchanged; it skips the section with an
  * info-level line ("elf: skipping unrecognized data section(N) .bpfkit.events"), which bpfkit's
  * runtime keeps for --verbose and bpftool prints. `bpftool btf dump file x.bpf.o` shows the struct
@@ -36,5 +44,25 @@
 
 #define BPFKIT_MAP_EVENT(map, type)                                                                \
 	type *__bpfkit_event__##map __attribute__((section(".bpfkit.events"), used))
+
+/* static: clang emits it only into objects that use the helpers (a static global, which libbpf
+ * 1.1 loads; a static map it refuses). Plain C types, so this compiles before or after vmlinux.h. */
+static unsigned long long bpfkit_rb_lost;
+
+#define bpfkit_ringbuf_reserve(rb, size, flags)                                                    \
+	({                                                                                         \
+		void *__bpfkit_rec = bpf_ringbuf_reserve((rb), (size), (flags));                   \
+		if (!__bpfkit_rec)                                                                 \
+			__sync_fetch_and_add(&bpfkit_rb_lost, 1);                                  \
+		__bpfkit_rec;                                                                      \
+	})
+
+#define bpfkit_ringbuf_output(rb, data, size, flags)                                               \
+	({                                                                                         \
+		long __bpfkit_err = bpf_ringbuf_output((rb), (data), (size), (flags));             \
+		if (__bpfkit_err)                                                                  \
+			__sync_fetch_and_add(&bpfkit_rb_lost, 1);                                  \
+		__bpfkit_err;                                                                      \
+	})
 
 #endif /* __BPFKIT_H */

@@ -8,19 +8,29 @@
  * - char[N] (and signed/unsigned char arrays) → string up to the first NUL, decoded as UTF-8;
  * - other arrays → arrays; structs and unions → objects with one property per named member
  *   (anonymous members are flattened into the parent, as C lets one access them).
+ *
+ * Variable-length records: a struct whose last member is an array (a string buffer, an args area, a
+ * flexible array member) also decodes from fewer bytes than its size, as long as they reach that
+ * array, because programs send only its used part. The array is then cut at the record's end: a
+ * string ends at its first NUL or there, other arrays keep the elements that are whole.
  */
 import type { Btf } from './btf.js';
-import { FormatError } from '../errors/index.js';
+import { FormatError, ShortRecordError } from '../errors/index.js';
 
 /** A decoded value. */
 export type Decoded = number | bigint | boolean | string | Decoded[] | { [field: string]: Decoded };
 
 /** A decoder for one BTF type. */
 export interface Decoder<T = Decoded> {
-  /** Decodes a value starting at byte 0 of `bytes`. */
+  /**
+   * Decodes a value starting at byte 0 of `bytes`; throws ShortRecordError when `bytes` ends before
+   * minSize.
+   */
   (bytes: Uint8Array): T;
   /** Size in bytes of the type. */
   readonly size: number;
+  /** Fewest bytes it decodes: the offset of the trailing array of a variable-length struct, or size. */
+  readonly minSize: number;
 }
 
 interface Ctx {
@@ -30,7 +40,7 @@ interface Ctx {
   tmp: number;
 }
 
-type Raw = (dv: DataView, buf: Buffer, off: number) => Decoded;
+type Raw = (dv: DataView, buf: Buffer, off: number, end: number) => Decoded;
 
 const cache = new WeakMap<Btf, Map<number, Decoder>>();
 
@@ -47,28 +57,54 @@ export function decoderFor<T = Decoded>(btf: Btf, typeId: number): Decoder<T> {
 }
 
 function build(btf: Btf, typeId: number): Decoder {
-  const ctx: Ctx = { btf, lines: [], consts: [], tmp: 0 };
-  const expr = emit(ctx, typeId, 'o');
-  const body = `${ctx.lines.join('\n')}\nreturn ${expr};`;
-  // The generated code reads fields with DataView getters at constant offsets from `o`.
-  const raw = new Function('K', `return function decode(dv, buf, o) {\n${body}\n};`)(ctx.consts) as Raw;
   const size = btf.sizeof(typeId);
+  const tail = trailingArray(btf, typeId);
+  const minSize = Math.min(size, tail?.offset ?? size);
+  // A flexible array member (`T items[]`) has no size of its own: it holds what follows the struct.
+  const full = generate(btf, typeId, tail?.nelems === 0);
+  let cut: Raw | undefined;
   // Records usually come as views into one long-lived mapping: reuse the DataView and Buffer over it.
   let lastAb: ArrayBufferLike | undefined;
   let dv!: DataView;
   let buf!: Buffer;
   const decode = ((bytes: Uint8Array): Decoded => {
-    if (bytes.length < size)
-      throw new FormatError(`record of ${bytes.length} bytes is shorter than its type (${size} bytes)`);
+    if (bytes.length < minSize) throw new ShortRecordError(bytes.length, minSize, size);
     if (bytes.buffer !== lastAb) {
       lastAb = bytes.buffer;
       dv = new DataView(bytes.buffer);
       buf = Buffer.from(bytes.buffer as ArrayBuffer);
     }
-    return raw(dv, buf, bytes.byteOffset);
-  }) as Decoder & { size: number };
+    const end = bytes.byteOffset + bytes.length;
+    if (bytes.length >= size) return full(dv, buf, bytes.byteOffset, end);
+    cut ??= generate(btf, typeId, true);
+    return cut(dv, buf, bytes.byteOffset, end);
+  }) as Decoder & { size: number; minSize: number };
   Object.defineProperty(decode, 'size', { value: size });
+  Object.defineProperty(decode, 'minSize', { value: minSize });
   return decode;
+}
+
+/** Compiles the decoding function of `typeId` (of whole records, or `cut` inside the trailing array). */
+function generate(btf: Btf, typeId: number, cut: boolean): Raw {
+  const ctx: Ctx = { btf, lines: [], consts: [], tmp: 0 };
+  const expr = emit(ctx, typeId, 'o', cut);
+  const body = `${ctx.lines.join('\n')}\nreturn ${expr};`;
+  // The generated code reads fields with DataView getters at constant offsets from `o`.
+  return new Function('K', `return function decode(dv, buf, o, end) {\n${body}\n};`)(ctx.consts) as Raw;
+}
+
+/**
+ * The array a variable-length record may end in: the last member of a struct, through nested
+ * structs, when it is an array (a bare array type is cut anywhere); its byte offset and length.
+ */
+function trailingArray(btf: Btf, typeId: number, depth = 0): { offset: number; nelems: number } | undefined {
+  const t = btf.resolve(typeId);
+  if (t.kind === 'array') return { offset: 0, nelems: t.nelems };
+  if (t.kind !== 'struct' || t.members.length === 0 || depth >= MAX_DEPTH) return undefined;
+  const m = t.members[t.members.length - 1];
+  if (m.bitfieldSize || m.bitOffset % 8) return undefined;
+  const inner = trailingArray(btf, m.type, depth + 1);
+  return inner && { offset: m.bitOffset / 8 + inner.offset, nelems: inner.nelems };
 }
 
 function isCharArray(btf: Btf, elemType: number): boolean {
@@ -92,11 +128,12 @@ function nested<T>(typeId: number, step: () => T): T {
   }
 }
 
-function emit(ctx: Ctx, typeId: number, off: string): string {
-  return nested(typeId, () => emitType(ctx, typeId, off));
+/** Code of the value of `typeId` at `off`; `tail`: it is the trailing part a cut record ends in. */
+function emit(ctx: Ctx, typeId: number, off: string, tail = false): string {
+  return nested(typeId, () => emitType(ctx, typeId, off, tail));
 }
 
-function emitType(ctx: Ctx, typeId: number, off: string): string {
+function emitType(ctx: Ctx, typeId: number, off: string, tail: boolean): string {
   const { btf } = ctx;
   const t = btf.resolve(typeId);
   switch (t.kind) {
@@ -121,6 +158,7 @@ function emitType(ctx: Ctx, typeId: number, off: string): string {
       return `(K[${k}][${v}] ?? ${v})`;
     }
     case 'array': {
+      if (tail) return cutArray(ctx, t.type, t.nelems, off);
       if (isCharArray(btf, t.type)) {
         const v = `s${ctx.tmp++}`;
         ctx.lines.push(
@@ -148,18 +186,20 @@ function emitType(ctx: Ctx, typeId: number, off: string): string {
     }
     case 'struct':
     case 'union':
-      return `{${structFields(ctx, t.id, off).join(', ')}}`;
+      return `{${structFields(ctx, t.id, off, tail && t.kind === 'struct').join(', ')}}`;
     default:
       return 'undefined';
   }
 }
 
-function structFields(ctx: Ctx, typeId: number, off: string): string[] {
+function structFields(ctx: Ctx, typeId: number, off: string, tail = false): string[] {
   const { btf } = ctx;
   const t = btf.resolve(typeId);
   if (t.kind !== 'struct' && t.kind !== 'union') return [];
   const fields: string[] = [];
+  const last = t.members[t.members.length - 1];
   for (const m of t.members) {
+    const inTail = tail && m === last;
     const byteOff = Math.floor(m.bitOffset / 8);
     const mt = btf.resolve(m.type);
     const bits = m.bitfieldSize || (mt.kind === 'int' && mt.bits !== mt.size * 8 ? mt.bits : 0);
@@ -171,17 +211,43 @@ function structFields(ctx: Ctx, typeId: number, off: string): string[] {
         `BTF ${t.kind} ${t.name || typeId}: member ${m.name || '(anon)'} lies outside it`,
       );
     if (!m.name) {
-      fields.push(...nested(m.type, () => structFields(ctx, m.type, `${off} + ${byteOff}`)));
+      fields.push(...nested(m.type, () => structFields(ctx, m.type, `${off} + ${byteOff}`, inTail)));
       continue;
     }
     const key = JSON.stringify(m.name);
     if (bits) {
       fields.push(`${key}: ${bitfield(ctx, m.bitOffset, bits, mt.kind === 'int' && mt.signed, off)}`);
     } else {
-      fields.push(`${key}: ${emit(ctx, m.type, `${off} + ${byteOff}`)}`);
+      fields.push(`${key}: ${emit(ctx, m.type, `${off} + ${byteOff}`, inTail)}`);
     }
   }
   return fields;
+}
+
+/**
+ * A trailing array read up to the record's end (`end`): a string stops there, other arrays keep the
+ * elements that are whole. A flexible array member (nelems 0) has no other bound.
+ */
+function cutArray(ctx: Ctx, elemType: number, nelems: number, off: string): string {
+  const { btf } = ctx;
+  const lim = `l${ctx.tmp++}`;
+  if (isCharArray(btf, elemType)) {
+    const v = `s${ctx.tmp++}`;
+    const bound = nelems ? `Math.min(${off} + ${nelems}, end)` : 'end';
+    ctx.lines.push(
+      `const ${lim} = ${bound}; let ${v} = buf.indexOf(0, ${off}); if (${v} < 0 || ${v} > ${lim}) ${v} = ${lim};`,
+    );
+    return `buf.toString('utf8', ${off}, ${v})`;
+  }
+  const esz = btf.sizeof(elemType);
+  if (esz === 0) return '[]';
+  const k = ctx.consts.push(decoderFor(btf, elemType)) - 1;
+  const v = `a${ctx.tmp++}`;
+  const whole = `Math.floor((end - (${off})) / ${esz})`;
+  ctx.lines.push(
+    `const ${lim} = ${nelems ? `Math.min(${nelems}, ${whole})` : whole}; const ${v} = new Array(${lim}); for (let i = 0; i < ${lim}; i++) ${v}[i] = K[${k}](new Uint8Array(dv.buffer, ${off} + i * ${esz}, ${esz}));`,
+  );
+  return v;
 }
 
 function intRead(size: number, signed: boolean, off: string): string {

@@ -21,6 +21,29 @@ export class UsageError extends BpfkitError {
 /** A file that is not a valid ELF / BPF object / BTF blob / package. */
 export class FormatError extends BpfkitError {}
 
+/**
+ * A record (ring-buffer or perf sample) too short to decode as its type: it ends before the type's
+ * fixed part, i.e. before its trailing array when it has one, else before its end.
+ */
+export class ShortRecordError extends FormatError {
+  /** Bytes the record has. */
+  readonly length: number;
+  /** Fewest bytes the type can be decoded from (its size, or the offset of its trailing array). */
+  readonly minLength: number;
+  /** Size of the type. */
+  readonly typeSize: number;
+  constructor(length: number, minLength: number, typeSize: number) {
+    super(
+      minLength === typeSize
+        ? `record of ${length} bytes is shorter than its type (${typeSize} bytes)`
+        : `record of ${length} bytes ends inside the fixed part of its type (${minLength} of ${typeSize} bytes)`,
+    );
+    this.length = length;
+    this.minLength = minLength;
+    this.typeSize = typeSize;
+  }
+}
+
 /** The kernel lacks a hook or feature the program needs. */
 export class NotSupportedError extends BpfkitError {
   /** The missing kernel feature, e.g. "CONFIG_KPROBES" or "tracepoint syscalls:sys_enter_foo". */

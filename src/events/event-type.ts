@@ -16,6 +16,7 @@ import type { ObjectSpec, MapSpec } from '../spec/object.js';
 import type { PackageMeta } from '../package/types.js';
 import { markedEventTypes } from '../package/meta.js';
 import { UsageError } from '../errors/index.js';
+import { decoderFor } from '../btf/decode.js';
 
 /** Where an event type was found. */
 export type EventTypeSource = 'option' | 'package' | 'marker' | 'size';
@@ -27,6 +28,11 @@ export interface EventType {
   source: EventTypeSource;
   /** Size of the struct in bytes. */
   size: number;
+  /**
+   * Fewest bytes a record of it can have: the offset of a trailing array (a variable-length record
+   * sends only the used part of it), else `size`.
+   */
+  minSize: number;
   /** Why this struct, in a few words (for `bpfkit run -v`). */
   reason: string;
   /** True when nothing explicit (the option, a marker for the map, the package) ties it to the map. */
@@ -105,12 +111,16 @@ export function settleEventType(
   length: number,
   mapType: string,
 ): { type?: EventType; message?: string; warning?: boolean } {
+  // A type tied to the map (the option, the package, a marker) is used whatever the size: a record
+  // that does not decode as it is told as malformed, and one that is longer has a common head.
+  if (c.type && !c.type.guess) return { type: c.type };
   const all = c.type ? [c.type] : c.candidates;
   if (!all.length) return {};
-  const fit = all.find((t) => recordFits(t.size, length, mapType));
+  // A struct of the record's exact size beats one whose trailing array the record would cut short.
+  const fit =
+    all.find((t) => recordFits({ size: t.size, minSize: t.size }, length, mapType)) ??
+    all.find((t) => recordFits(t, length, mapType));
   if (fit && c.type) return { type: fit };
-  // A struct asked for by name may well be a prefix of the records (a common header).
-  if (c.type?.source === 'option' && c.type.size <= length) return { type: c.type };
   if (fit) {
     const others = all.filter((t) => t !== fit).map((t) => `${t.name} ${t.size}`);
     const type = { ...fit, source: 'size' as const, guess: true };
@@ -129,9 +139,13 @@ export function settleEventType(
   };
 }
 
-/** Whether `length`-byte records can be `size`-byte structs: perf pads its raw records by up to 7 bytes. */
-export function recordFits(size: number, length: number, mapType: string): boolean {
-  return mapType === 'perf_event_array' ? length >= size && length < size + 8 : length === size;
+/**
+ * Whether `length`-byte records can be structs `t`: from its minSize (a trailing array cut short) to
+ * its size, which perf pads by up to 7 bytes.
+ */
+export function recordFits(t: Pick<EventType, 'size' | 'minSize'>, length: number, mapType: string): boolean {
+  const slack = mapType === 'perf_event_array' ? 7 : 0;
+  return length >= t.minSize && length <= t.size + slack;
 }
 
 /** The `-v` line for a choice made without the option, undefined when there is nothing to say yet. */
@@ -190,15 +204,16 @@ function candidateTypes(spec: ObjectSpec, meta: PackageMeta | undefined): EventT
 }
 
 /** A struct or union of the object's BTF by name, also through a typedef (`typedef struct {…} event_t`). */
-function typeNamed(spec: ObjectSpec, name: string): Pick<EventType, 'typeId' | 'name' | 'size'> | undefined {
+function typeNamed(
+  spec: ObjectSpec,
+  name: string,
+): Pick<EventType, 'typeId' | 'name' | 'size' | 'minSize'> | undefined {
   const btf = spec.btf;
   if (!btf) return undefined;
   for (const t of btf.byName(name)) {
-    if (t.kind === 'struct' || t.kind === 'union') return { typeId: t.id, name, size: t.size };
-    if (t.kind === 'typedef') {
-      const r = btf.resolve(t.id);
-      if (r.kind === 'struct' || r.kind === 'union') return { typeId: r.id, name, size: r.size };
-    }
+    const r = t.kind === 'typedef' ? btf.resolve(t.id) : t;
+    if (r.kind === 'struct' || r.kind === 'union')
+      return { typeId: r.id, name, size: r.size, minSize: decoderFor(btf, r.id).minSize };
   }
   return undefined;
 }

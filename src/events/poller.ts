@@ -7,6 +7,11 @@
  *
  * Kernel side: epoll(7) and eventfd(2). BPF ring-buffer map fds and perf event fds report EPOLLIN
  * when records are available (ring buffer) or after a wakeup (perf: per wakeup_events/watermark).
+ *
+ * Exiting: Node joins its threadpool threads when the process exits (process.exit(), an uncaught
+ * error, a signal handler that exits), so a thread blocked in epoll_wait(-1) would hold the exit
+ * forever. A process 'exit' listener, first in line, therefore kicks every wait in flight; the
+ * eventfd stays readable afterwards, so a wait started later returns at once too.
  */
 import { BpfkitError, errnoName } from '../errors/index.js';
 import { EFD, EPOLL, check, errno, libc } from '../sys/libc.js';
@@ -46,12 +51,17 @@ interface Entry {
 }
 
 let sharedPoller: Poller | undefined;
+/** Pollers whose worker thread is in epoll_wait now. */
+const waits = new Set<Poller>();
+let exitHook = false;
+let exiting = false;
 
 /**
  * An epoll set serviced by one libuv threadpool thread (koffi `.async`). While it has fds it keeps one
  * threadpool thread blocked in epoll_wait (UV_THREADPOOL_SIZE defaults to 4, so share one poller: see
- * Poller.shared) and keeps the Node process alive, like an open socket does. Handlers run on the main
- * thread, each at most once per wake-up however many of its fds are ready.
+ * Poller.shared) and keeps the Node process alive, like an open socket does, but it never holds up
+ * process.exit(). Handlers run on the main thread, each at most once per wake-up however many of its
+ * fds are ready.
  */
 export class Poller {
   private readonly epfd: number;
@@ -154,6 +164,12 @@ export class Poller {
     return this.closed;
   }
 
+  /** Wakes every wait in flight and starts no more (see the module comment). */
+  private static releaseWaitsAtExit(this: void): void {
+    exiting = true;
+    for (const p of waits) p.kick();
+  }
+
   private ctl(op: number, fd: number, what: string): void {
     const ev = Buffer.alloc(EVENT_SIZE);
     ev.writeUInt32LE(EPOLL.IN, 0);
@@ -176,13 +192,20 @@ export class Poller {
 
   /** Starts a wait on the worker thread unless one is in flight or there is nothing to wait for. */
   private arm(): void {
-    if (this.waiting || this.ticker || this.closing || this.fds.size === 0) return;
+    if (this.waiting || this.ticker || this.closing || this.fds.size === 0 || exiting) return;
+    if (!exitHook) {
+      exitHook = true;
+      // Before other 'exit' listeners: one of them calling process.exit() again skips the rest.
+      process.prependListener('exit', Poller.releaseWaitsAtExit);
+    }
     this.waiting = true;
+    waits.add(this);
     libc().epollWait.async(this.epfd, this.events, MAX_EVENTS, -1, (err, n) => this.woke(err, n));
   }
 
   private woke(err: unknown, n: number): void {
     this.waiting = false;
+    waits.delete(this);
     if (this.closing) {
       this.release();
       return;

@@ -39,7 +39,8 @@ export interface RingBufOptions {
 /**
  * Consumes a BPF ring buffer. Records are delivered in order, zero-copy, committed back to the kernel
  * once per drain pass. Records the BPF program discarded are skipped (stats.discarded). A ring buffer
- * has no lost-record channel: when it is full, bpf_ringbuf_reserve/output fail in the BPF program.
+ * has no lost-record channel: when it is full, bpf_ringbuf_reserve/output fail in the BPF program
+ * (bpfkit.h's bpfkit_ringbuf_reserve/output count those failures; see RingBufLossCounter).
  * The reader works on a duplicate of the map fd: the caller's fd stays the caller's to close, in
  * any order with the reader's close().
  */

@@ -151,12 +151,16 @@ test('no type and no marker for the map: the candidates decide by size; none fit
   const fits = settleEventType(c, 4, 'perf_event_array');
   assert.equal(fits.type?.name, 'small');
   assert.equal(fits.warning, undefined);
-  const odd = settleEventType(c, 12, 'perf_event_array');
+  // 12 bytes: not small's size, but big with its trailing comm[16] cut short (a variable-length record).
+  const cut = settleEventType(c, 12, 'perf_event_array');
+  assert.equal(cut.type?.name, 'big');
+  assert.equal(cut.warning, undefined);
+  const odd = settleEventType(c, 6, 'ringbuf');
   assert.equal(odd.type?.name, 'small', 'the first struct the record can hold');
   assert.equal(odd.warning, true);
   assert.equal(
     odd.message,
-    "map 'counts': records are 12 bytes but big is 24, small is 4 bytes: decoding as struct small (choose with --event-type <struct>)",
+    "map 'counts': records are 6 bytes but big is 24, small is 4 bytes: decoding as struct small (choose with --event-type <struct>)",
   );
   const tiny = settleEventType(c, 2, 'ringbuf');
   assert.equal(tiny.type, undefined);
@@ -169,20 +173,23 @@ test('a package without an entry for the map: exportTypes by event-map order', (
   assert.equal(c.type?.reason, "the package's metadata");
 });
 
-test('a final type is checked against the first record; a chosen prefix struct is fine', () => {
+test('a type tied to the map is kept whatever the record size (the decoder tells malformed ones)', () => {
   const c = chooseEventType(spec, rb, meta);
   assert.deepEqual(settleEventType(c, 152, 'ringbuf'), { type: c.type });
-  const short = settleEventType(c, 100, 'ringbuf');
-  assert.equal(short.type, undefined);
-  assert.equal(short.warning, true);
+  assert.deepEqual(settleEventType(c, 100, 'ringbuf'), { type: c.type });
+  assert.deepEqual(settleEventType(c, 3, 'ringbuf'), { type: c.type });
   const opt = chooseEventType(spec, rb, meta, 'counts');
   assert.deepEqual(settleEventType(opt, 152, 'ringbuf'), { type: opt.type });
 });
 
 test('record sizes: exact for ring buffers, up to 7 bytes of padding for perf event arrays', () => {
-  assert.equal(recordFits(152, 152, 'ringbuf'), true);
-  assert.equal(recordFits(152, 156, 'ringbuf'), false);
-  assert.equal(recordFits(150, 156, 'perf_event_array'), true);
-  assert.equal(recordFits(150, 158, 'perf_event_array'), false);
-  assert.equal(recordFits(150, 149, 'perf_event_array'), false);
+  const fixed = (size: number) => ({ size, minSize: size });
+  assert.equal(recordFits(fixed(152), 152, 'ringbuf'), true);
+  assert.equal(recordFits(fixed(152), 156, 'ringbuf'), false);
+  assert.equal(recordFits(fixed(150), 156, 'perf_event_array'), true);
+  assert.equal(recordFits(fixed(150), 158, 'perf_event_array'), false);
+  assert.equal(recordFits(fixed(150), 149, 'perf_event_array'), false);
+  // A struct ending in an array: records from the array's offset to the full size fit.
+  assert.equal(recordFits({ size: 544, minSize: 32 }, 50, 'ringbuf'), true);
+  assert.equal(recordFits({ size: 544, minSize: 32 }, 12, 'ringbuf'), false);
 });
