@@ -15,6 +15,7 @@
  * string ends at its first NUL or there, other arrays keep the elements that are whole.
  */
 import type { Btf } from './btf.js';
+import type { BtfMember } from './types.js';
 import { FormatError, ShortRecordError } from '../errors/index.js';
 
 /** A decoded value. */
@@ -107,9 +108,19 @@ function trailingArray(btf: Btf, typeId: number, depth = 0): { offset: number; n
   return inner && { offset: m.bitOffset / 8 + inner.offset, nelems: inner.nelems };
 }
 
-function isCharArray(btf: Btf, elemType: number): boolean {
+/** Whether an array of `elemType` decodes as a string (char arrays, signed or not). */
+export function isCharArray(btf: Btf, elemType: number): boolean {
   const e = btf.resolve(elemType);
   return e.kind === 'int' && e.size === 1 && (e.char || /char/.test(e.name));
+}
+
+/**
+ * The width in bits of member `m` when it decodes as a bitfield (a number): a BTF bitfield, or an
+ * int type narrower than its storage; 0 for an ordinary member.
+ */
+export function bitfieldBits(btf: Btf, m: BtfMember): number {
+  const mt = btf.resolve(m.type);
+  return m.bitfieldSize || (mt.kind === 'int' && mt.bits !== mt.size * 8 ? mt.bits : 0);
 }
 
 /** Nesting of emit() across decoders being built, to stop on types that contain themselves. */
@@ -201,8 +212,7 @@ function structFields(ctx: Ctx, typeId: number, off: string, tail = false): stri
   for (const m of t.members) {
     const inTail = tail && m === last;
     const byteOff = Math.floor(m.bitOffset / 8);
-    const mt = btf.resolve(m.type);
-    const bits = m.bitfieldSize || (mt.kind === 'int' && mt.bits !== mt.size * 8 ? mt.bits : 0);
+    const bits = bitfieldBits(btf, m);
     // Reads happen at constant offsets: a member reaching past its struct (malformed BTF) would read
     // past the record.
     const end = bits ? Math.ceil((m.bitOffset + bits) / 8) : byteOff + btf.sizeof(m.type);
@@ -216,6 +226,7 @@ function structFields(ctx: Ctx, typeId: number, off: string, tail = false): stri
     }
     const key = JSON.stringify(m.name);
     if (bits) {
+      const mt = btf.resolve(m.type);
       fields.push(`${key}: ${bitfield(ctx, m.bitOffset, bits, mt.kind === 'int' && mt.signed, off)}`);
     } else {
       fields.push(`${key}: ${emit(ctx, m.type, `${off} + ${byteOff}`, inTail)}`);

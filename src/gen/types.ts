@@ -16,6 +16,7 @@
 import type { Btf } from '../btf/btf.js';
 import type { BtfComposite, BtfEnum, BtfMember } from '../btf/types.js';
 import { FormatError } from '../errors/index.js';
+import { bitfieldBits, isCharArray } from '../btf/decode.js';
 import { pascalCase, propertyKey, quote, type NameTable } from './names.js';
 
 /** Which side of the codec a type describes (see the module comment). */
@@ -209,16 +210,8 @@ function arrayOf(elem: string): string {
   return /\|/.test(elem) && !/^\{[\s\S]*\}$/.test(elem) ? `(${elem})[]` : `${elem}[]`;
 }
 
-/** Whether the decoder turns an array of `elemType` into a string (see isCharArray in decode.ts). */
-export function isCharArray(btf: Btf, elemType: number): boolean {
-  const e = btf.resolve(elemType);
-  return e.kind === 'int' && e.size === 1 && (e.char || /char/.test(e.name));
-}
-
-/** Whether the decoder reads member `m` as a bitfield (a number), as structFields in decode.ts does. */
-export function isBitfield(btf: Btf, m: BtfMember): boolean {
-  const mt = btf.resolve(m.type);
-  return m.bitfieldSize > 0 || (mt.kind === 'int' && mt.bits !== mt.size * 8);
+function isBitfield(btf: Btf, m: BtfMember): boolean {
+  return bitfieldBits(btf, m) > 0;
 }
 
 /**
