@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { reportFailure } from './report.js';
+import { installProcessHandlers } from './process.js';
 
 type CommandModule = { register(program: Command): void };
 
@@ -83,6 +84,7 @@ function reportError(e: unknown): number {
 
 /** Entry point: parses argv and runs the chosen command. */
 export async function main(argv: string[]): Promise<number> {
+  installProcessHandlers();
   try {
     const only = commandOf(argv);
     // Only await when something is missing, so later calls run exactly as a synchronous setup would.

@@ -7,7 +7,7 @@
  */
 import { BpfObject } from '../../object/collection.js';
 import { setLibbpfLog } from '../../object/log.js';
-import { onStopSignal } from '../../object/cleanup.js';
+import { onStopSignal } from '../process.js';
 import { chooseEventType, eventMaps, type EventChoice } from '../../events/event-type.js';
 import { RingBufReader } from '../../ringbuf/reader.js';
 import { PerfEventArrayReader } from '../../perf/reader.js';
