@@ -10,6 +10,7 @@ import { globalOptions, type GlobalOption } from '../run/options.js';
 import { looksLikeTarget } from '../run/target.js';
 import { loadTarget } from '../../package/load.js';
 import { runSession, type RunSettings } from '../run/session.js';
+import { PROGRAM_VALUE_OPTIONS, programOptions, programSettings } from '../run/programs.js';
 
 /** Fixed options of `run` that take a value (needed to find the target before the full parse). */
 const VALUE_OPTIONS = new Set([
@@ -20,10 +21,11 @@ const VALUE_OPTIONS = new Set([
   '--uprobe-pid',
   '--frequency',
   '--set',
+  ...PROGRAM_VALUE_OPTIONS,
 ]);
 
 function fixedOptions(cmd: Command): Command {
-  return cmd
+  return programOptions(cmd)
     .option('--json', 'print one JSON object per event (per line)')
     .option('--duration <seconds>', 'stop after this many seconds', parseSeconds)
     .option('-v, --verbose', "show libbpf's log (and the full verifier log on a rejection)")
@@ -109,6 +111,7 @@ export async function runCommand(args: string[]): Promise<void> {
     uprobePid: o.uprobePid as number | undefined,
     frequency: o.frequency as number | undefined,
     globals,
+    programs: programSettings(o),
   };
   await runSession(target, spec, settings);
 }

@@ -40,6 +40,9 @@ export const RESERVED = new Set([
   'uprobe-pid',
   'frequency',
   'set',
+  'program',
+  'no-program',
+  'max-entries',
   'help',
   'version',
 ]);

@@ -12,13 +12,13 @@ import { PerfEventArrayReader } from '../../perf/reader.js';
 import type { EventReader } from '../../events/stream.js';
 import { decoderFor, toJson, type Decoded } from '../../btf/decode.js';
 import { TracePipe } from '../../trace/pipe.js';
-import { VerifierError } from '../../errors/index.js';
 import type { Encodable } from '../../btf/encode.js';
 import type { RunTarget } from '../../package/types.js';
 import type { ObjectSpec, MapSpec } from '../../spec/object.js';
 import { TableWriter, columnsFor, hexRows, clock } from '../output/table.js';
 import { OutputWriter } from '../output/writer.js';
 import { startSamplers } from './sample.js';
+import { attachPrograms, loadPrograms, stderrReporter, type ProgramSettings } from './programs.js';
 
 /** What the run command decided from its arguments. */
 export interface RunSettings {
@@ -33,6 +33,8 @@ export interface RunSettings {
   frequency?: number;
   /** Globals to set, by name, with the values as given. */
   globals: [string, Encodable][];
+  /** --program, --no-program, --max-entries. */
+  programs: ProgramSettings;
 }
 
 /** Runs until stopped; resolves when everything is detached and closed. */
@@ -50,17 +52,14 @@ export async function runSession(target: RunTarget, spec: ObjectSpec, s: RunSett
   let samplers: { stop(): void } | undefined;
   try {
     for (const [g, v] of s.globals) obj.setGlobal(g, v);
-    try {
-      obj.load();
-    } catch (e) {
-      if (e instanceof VerifierError && s.verbose) process.stderr.write(`${e.log}\n`);
-      throw e;
-    }
+    // With --verbose the verifier log of a rejection already went out with libbpf's log.
+    const report = stderrReporter(s.verbose);
+    loadPrograms(obj, spec, target.meta, s.programs, report);
     const maps = eventMaps(spec);
     const wantPipe = s.tracePipe || (maps.length === 0 && spec.callsHelper([6, 177]));
     // Opening the pipe before attaching drains what earlier runs left there.
     if (wantPipe) pipe = new TracePipe((line) => out.write(`${line}\n`));
-    obj.attachAll({ uprobe: s.uprobe, pid: s.uprobePid, frequency: s.frequency });
+    attachPrograms(obj, { uprobe: s.uprobe, pid: s.uprobePid, frequency: s.frequency }, s.programs, report);
     for (const m of maps) readers.push(openReader(obj, spec, m, target, s, out));
     pipe?.start();
     samplers = startSamplers(obj, spec, target.meta, s.json, out);
