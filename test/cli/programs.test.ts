@@ -12,7 +12,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixture, leftLoaded, runCli, startCli, waitFor, type CliRun } from '../helpers/bpf.js';
@@ -20,6 +20,7 @@ import { testEnv } from '../build/helpers.js';
 import { objectRefs } from '../../src/introspect/pids.js';
 import { closeFd, fdById } from '../../src/sys/bpf.js';
 import { mapInfo } from '../../src/sys/objinfo.js';
+import type { PackageMeta } from '../../src/package/types.js';
 
 const OUT = mkdtempSync(join(tmpdir(), 'bpfkit-programs-'));
 const pkg = (name: string, dir = OUT): string => join(dir, `${name}.bpfkit.json`);
@@ -92,6 +93,10 @@ async function execEvents(path: string, args: string[]): Promise<{ echo: ExecEve
 }
 
 test('tp_btf, raw_tp and tracepoint twins of sched_process_exec: one loads, N execs give N events', async () => {
+  const built = JSON.parse(readFileSync(pkg('twins'), 'utf8')) as { meta: PackageMeta };
+  assert.deepEqual(built.meta.alternatives, [
+    { hook: 'sched_process_exec', rule: 'same-hook', choices: [['exec_btf'], ['exec_raw'], ['exec_tp']] },
+  ]);
   const { echo, stderr } = await execEvents(pkg('twins'), ['-v']);
   assert.equal(echo.length, N);
   assert.ok(
@@ -102,6 +107,13 @@ test('tp_btf, raw_tp and tracepoint twins of sched_process_exec: one loads, N ex
     stderr,
     /^bpfkit: sched_process_exec: loading 'exec_btf' \(tp_btf\); not 'exec_raw' \(raw_tracepoint\), 'exec_tp' \(tracepoint\)$/m,
   );
+  assert.deepEqual(await leftLoaded(TWINS), []);
+});
+
+test('a plain .bpf.o finds its twins again (no package metadata)', async () => {
+  const r = await runCli(['run', join(OUT, 'twins.bpf.o'), '-v', '--duration', '0.3', '--parent_tgid', '1']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^bpfkit: sched_process_exec: loading 'exec_btf' \(tp_btf\); not 'exec_raw'/m);
   assert.deepEqual(await leftLoaded(TWINS), []);
 });
 
