@@ -15,6 +15,7 @@ import type { ProgramSpec } from '../spec/object.js';
 
 const RAW_TP_PREFIX = 'btf_trace_';
 let rawTracepoints: Set<string> | null | undefined;
+let eventNames: Set<string> | null | undefined;
 
 /** The error for a classic tracepoint this kernel lacks. */
 export function tracepointMissing(category: string, name: string, program?: string): NotSupportedError {
@@ -85,11 +86,33 @@ export function hookMissing(spec: ProgramSpec): NotSupportedError | undefined {
 }
 
 /**
- * Whether the kernel has raw tracepoint `name`: a `btf_trace_<name>` typedef in its BTF (read
- * once), else an event of that name in tracefs (module tracepoints are not in vmlinux BTF). True
- * when neither can be read.
+ * Whether the kernel has raw tracepoint `name`: an event of that name in tracefs (one small file,
+ * modules' tracepoints included), else a `btf_trace_<name>` typedef in the kernel BTF (a few
+ * megabytes, read only then) for tracepoints without a trace event. True when neither can be read.
  */
 function hasRawTracepoint(name: string): boolean {
+  const events = traceEvents();
+  if (events?.has(name)) return true;
+  const btf = btfRawTracepoints();
+  if (btf) return btf.has(name);
+  return events === null;
+}
+
+/** Event names (without category) from tracefs available_events, read once; null when unreadable. */
+function traceEvents(): Set<string> | null {
+  if (eventNames === undefined) {
+    try {
+      const text = readFileSync(tracefsPath('available_events'), 'utf8');
+      eventNames = new Set(text.split('\n').map((l) => l.slice(l.indexOf(':') + 1)));
+    } catch {
+      eventNames = null;
+    }
+  }
+  return eventNames;
+}
+
+/** Raw tracepoint names from the kernel BTF's btf_trace_* typedefs, read once; null without BTF. */
+function btfRawTracepoints(): Set<string> | null {
   if (rawTracepoints === undefined) {
     try {
       const raw = new Uint8Array(readFileSync(VMLINUX_BTF_PATH));
@@ -100,11 +123,5 @@ function hasRawTracepoint(name: string): boolean {
       rawTracepoints = null;
     }
   }
-  if (rawTracepoints?.has(name)) return true;
-  try {
-    const events = readFileSync(tracefsPath('available_events'), 'utf8');
-    return events.split('\n').some((l) => l.slice(l.indexOf(':') + 1) === name);
-  } catch {
-    return rawTracepoints === null;
-  }
+  return rawTracepoints;
 }

@@ -69,6 +69,8 @@ function fallback(
   const name = (e as { program?: unknown }).program;
   if (!(e instanceof Error) || typeof name !== 'string' || opts.include?.includes(name)) return undefined;
   const pick = plan.picks.find((p) => p.choice >= 0 && p.group.choices[p.choice].includes(name));
+  // A choice made by hand stands or falls as a whole.
+  if (pick?.group.choices[pick.choice].some((n) => opts.include?.includes(n))) return undefined;
   const trial = new Map(failed);
   for (const n of pick ? pick.group.choices[pick.choice] : [name]) trial.set(n, e);
   let next: ProgramPlan;
@@ -77,10 +79,9 @@ function fallback(
   } catch {
     return undefined;
   }
-  const moved = pick && next.picks.find((p) => p.group === pick.group)!.choice >= 0;
-  if (!moved && !(e instanceof NotSupportedError)) return undefined;
+  const taken = pick && next.picks.find((p) => p.group === pick.group && p.choice >= 0);
+  if (!taken && !(e instanceof NotSupportedError)) return undefined;
   for (const [k, v] of trial) failed.set(k, v);
-  const taken = moved ? next.picks.find((p) => p.group === pick.group)! : undefined;
   const why = e.message.replace(/ \(--verbose prints the full log\)$/, '');
   return taken
     ? `program '${name}' failed to load (${why}); trying ${quote(taken.group.choices[taken.choice])} instead`
