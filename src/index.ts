@@ -12,6 +12,16 @@ export { ObjectSpec, MAP_TYPES, type ProgramSpec, type MapSpec, type GlobalSpec 
 export { sectionInfo, type SectionInfo, type AttachKind } from './spec/sections.js';
 export { BpfObject, type OpenOptions, type Program, type ObjectMap } from './object/collection.js';
 export { setLibbpfLog, type LogSink } from './object/log.js';
+export { loadChosen, attachChosen, type ChooseOptions, type ChoiceReporter } from './object/choose.js';
+export { programAlternatives, programStem, type AlternativeGroup } from './spec/alternatives.js';
+export {
+  planPrograms,
+  type ProgramChoice,
+  type ProgramPlan,
+  type SkippedProgram,
+} from './spec/program-plan.js';
+export { defaultMapSize, parseMaxEntries, type MapSize } from './spec/map-sizes.js';
+export { hookMissing } from './links/hook-support.js';
 export { closeAll } from './object/cleanup.js';
 export type { Link, AttachOptions } from './links/attach.js';
 export type { TcMode } from './links/net.js';

@@ -1,7 +1,8 @@
 /**
- * Reading one named enum straight from raw BTF bytes, without building the type model: the
- * disassembler needs only `enum bpf_func_id` of the kernel, and a full parse of vmlinux BTF costs
- * most of a second. Pure: works on bytes.
+ * Reading names and one named enum straight from raw BTF bytes, without building the type model: the
+ * disassembler needs only `enum bpf_func_id` of the kernel, listing raw tracepoints only the names
+ * of `btf_trace_*` typedefs, and a full parse of vmlinux BTF costs most of a second. Pure: works on
+ * bytes.
  */
 import { btfTrailingBytes, readBtfHeader } from './header.js';
 
@@ -46,4 +47,33 @@ export function scanEnum(raw: Uint8Array, name: string): { name: string; value: 
     o = next;
   }
   return undefined;
+}
+
+/** BTF kind numbers this scan filters on. */
+export const BTF_KIND = { TYPEDEF: 8, FUNC: 12 } as const;
+
+/**
+ * Names of the types of `kind` whose name starts with `prefix`, in type-id order, from a raw
+ * (non-split) BTF blob. Throws FormatError on a malformed header or type section.
+ */
+export function scanBtfNames(raw: Uint8Array, kind: number, prefix = ''): string[] {
+  const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const { typeStart, typeEnd, strStart, strEnd } = readBtfHeader(raw);
+  const pre = Buffer.from(prefix, 'latin1');
+  const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const out: string[] = [];
+  for (let o = typeStart; o + 12 <= typeEnd;) {
+    const nameOff = v.getUint32(o, true);
+    const info = v.getUint32(o + 4, true);
+    const k = (info >>> 24) & 0x1f;
+    if (k === kind && nameOff !== 0) {
+      const s = strStart + nameOff;
+      if (s < strEnd && buf.compare(pre, 0, pre.length, s, Math.min(s + pre.length, strEnd)) === 0) {
+        const e = buf.indexOf(0, s);
+        out.push(buf.toString('latin1', s, e < 0 || e > strEnd ? strEnd : e));
+      }
+    }
+    o += 12 + btfTrailingBytes(k, info & 0xffff);
+  }
+  return out;
 }

@@ -48,9 +48,31 @@ export class ShortRecordError extends FormatError {
 export class NotSupportedError extends BpfkitError {
   /** The missing kernel feature, e.g. "CONFIG_KPROBES" or "tracepoint syscalls:sys_enter_foo". */
   readonly feature: string;
-  constructor(message: string, feature: string, options?: { cause?: unknown }) {
+  /** The program that needs it, when one does. */
+  readonly program?: string;
+  constructor(message: string, feature: string, options?: { cause?: unknown; program?: string }) {
     super(message, options);
     this.feature = feature;
+    this.program = options?.program;
+  }
+}
+
+/**
+ * Loading an object failed for a reason libbpf gave in its own words (a map the kernel refused, a
+ * relocation it could not do…); `program` or `map` names what failed when libbpf says.
+ */
+export class LoadError extends BpfkitError {
+  /** libbpf's reason, e.g. "map 'start': failed to create: Invalid argument(-22)". */
+  readonly reason: string;
+  readonly errno: number;
+  readonly program?: string;
+  readonly map?: string;
+  constructor(reason: string, errno: number, where: { program?: string; map?: string } = {}) {
+    super(`loading the object failed: ${reason}`);
+    this.reason = reason;
+    this.errno = errno;
+    this.program = where.program;
+    this.map = where.map;
   }
 }
 
@@ -146,17 +168,43 @@ export class VerifierError extends BpfkitError {
     this.log = log;
   }
 
-  /** The lines of a verifier log that say why it failed: the last non-statistics lines. */
+  /**
+   * Why a verifier log says the program failed, in one line: the lines after the last instruction
+   * (the verifier's reason), the limit when the instruction budget ran out, and that instruction.
+   * libbpf's own lines never count.
+   */
   static summarize(log: string): string {
     const lines = log
       .split('\n')
       .map((l) => l.trim())
-      .filter(
-        (l) => l && !/^(processed \d+ insns|verification time|stack depth|-- END PROG LOAD LOG --)/.test(l),
-      );
-    return lines.slice(-2).join(' | ');
+      .filter((l) => l && !l.startsWith('libbpf: ') && !l.startsWith('-- END PROG LOAD LOG --'));
+    let limit = '';
+    const body: string[] = [];
+    for (const l of lines) {
+      const stats = /^processed (\d+) insns \(limit (\d+)\)/.exec(l);
+      if (stats) {
+        if (Number(stats[1]) > Number(stats[2])) limit = stats[2];
+      } else if (!/^(verification time|stack depth) /.test(l)) body.push(l);
+    }
+    let at = body.length - 1;
+    while (at >= 0 && !INSN_LINE.test(body[at])) at--;
+    const reason = body
+      .slice(at + 1)
+      .filter((l) => !l.startsWith(';') && !STATE_LINE.test(l))
+      .slice(-3)
+      .join('; ');
+    const insn = at >= 0 ? body[at].replace(/\s+;.*$/, '').replace(/\s+/g, ' ') : '';
+    const parts = [reason || body.at(-1) || ''];
+    if (limit && !parts[0].includes(`limit ${limit}`)) parts.push(`(limit ${limit} insns)`);
+    if (insn && reason) parts.push(`at insn ${insn}`);
+    return parts.filter(Boolean).join(' ');
   }
 }
+
+/** A verifier log line showing an instruction: "12: (85) call bpf_map_lookup_elem#1". */
+const INSN_LINE = /^\d+: \([0-9a-f]{2}\)/;
+/** Register-state lines ("from 11 to 8: R1=scalar() …", "8: R1_w=…"), which say nothing of why. */
+const STATE_LINE = /^(from \d+ to \d+: |\d+: )?R\d+(_[a-zA-Z]+)?=/;
 
 /** A system call failed; carries errno. */
 export class SyscallError extends BpfkitError {

@@ -4,23 +4,16 @@
  * and kprobe/fentry/lsm where the kernel allows them. A hook the kernel lacks gives a
  * NotSupportedError naming it.
  */
-import { existsSync } from 'node:fs';
 import { libbpf, type BpfLinkPtr, type BpfProgramPtr } from '../sys/libbpf.js';
 import { errno, libc } from '../sys/libc.js';
 import { onlineCpus } from '../sys/cpus.js';
-import {
-  BpfkitError,
-  NotSupportedError,
-  PermissionError,
-  SyscallError,
-  UsageError,
-  errnoName,
-} from '../errors/index.js';
+import { BpfkitError, PermissionError, SyscallError, UsageError, errnoName } from '../errors/index.js';
 import { withLog } from '../object/log.js';
 import type { ProgramSpec } from '../spec/object.js';
 import { parseUprobeTarget, resolveUprobe } from './uprobe-target.js';
 import { attachTc, attachXdp, type TcMode } from './net.js';
 import type { NetHookDefaults } from '../package/net-hooks.js';
+import { haveKprobes, kprobesMissing, rawTracepointMissing, tracepointMissing } from './hook-support.js';
 
 /** An attachment; destroy() detaches it. */
 export interface Link {
@@ -57,26 +50,17 @@ export function attachProgram(prog: BpfProgramPtr, spec: ProgramSpec, opts: Atta
     case 'tracepoint': {
       const [cat, name] = spec.target.split('/');
       return [
-        viaLibbpf(prog, `tracepoint:${cat}:${name}`, (err, log) => {
-          if (err === 2 || /perf event ID|No such file/.test(log)) {
-            return new NotSupportedError(
-              `tracepoint ${cat}:${name} does not exist in this kernel`,
-              `tracepoint:${cat}:${name}`,
-            );
-          }
-          return undefined;
-        }),
+        viaLibbpf(prog, `tracepoint:${cat}:${name}`, (err, log) =>
+          err === 2 || /perf event ID|No such file/.test(log)
+            ? tracepointMissing(cat, name, spec.name)
+            : undefined,
+        ),
       ];
     }
     case 'raw_tracepoint':
       return [
         viaLibbpf(prog, `raw_tracepoint:${spec.target}`, (err) =>
-          err === 2
-            ? new NotSupportedError(
-                `raw tracepoint ${spec.target} does not exist in this kernel`,
-                `raw_tracepoint:${spec.target}`,
-              )
-            : undefined,
+          err === 2 ? rawTracepointMissing(spec.target, spec.name) : undefined,
         ),
       ];
     case 'tp_btf':
@@ -90,15 +74,7 @@ export function attachProgram(prog: BpfProgramPtr, spec: ProgramSpec, opts: Atta
     case 'kretprobe':
     case 'ksyscall':
     case 'kretsyscall':
-      if (
-        !existsSync('/sys/bus/event_source/devices/kprobe') &&
-        !existsSync('/sys/kernel/tracing/kprobe_events')
-      ) {
-        throw new NotSupportedError(
-          `program '${spec.name}' needs a ${spec.attach} hook (${spec.target}), but this kernel has no kprobes (CONFIG_KPROBES is off)`,
-          'CONFIG_KPROBES',
-        );
-      }
+      if (!haveKprobes()) throw kprobesMissing(spec);
       return [viaLibbpf(prog, hook, () => undefined)];
     case 'uprobe':
     case 'uretprobe':

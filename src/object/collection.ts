@@ -18,6 +18,7 @@ import { assignProgramTypes } from './prog-types.js';
 import { attachProgram, type AttachOptions, type Link } from '../links/attach.js';
 import { track, untrack } from './cleanup.js';
 import { VMLINUX_BTF_PATH } from '../btf/btf.js';
+import { defaultMapSize, type MapSize } from '../spec/map-sizes.js';
 
 /** Options for opening an object. */
 export interface OpenOptions {
@@ -50,18 +51,22 @@ export class BpfObject {
   private readonly progPtrs = new Map<string, BpfProgramPtr>();
   private readonly mapPtrs = new Map<string, BpfMapPtr>();
   private readonly sections = new Map<string, Uint8Array>();
+  /** Autoload choices made with setAutoload, kept to apply again when a failed load reopens the object. */
+  private readonly autoloads = new Map<string, boolean>();
+  /** Map sizes set with setMaxEntries/setValueSize. */
+  private readonly sizes = new Map<string, MapSize>();
   private readonly links: Link[] = [];
   /** Programs attached so far (attachAll skips them). */
   private readonly attached = new Set<string>();
   private loaded = false;
 
-  private constructor(spec: ObjectSpec, obj: BpfObjectPtr) {
+  private constructor(
+    spec: ObjectSpec,
+    private readonly reopen: () => BpfObjectPtr,
+  ) {
     this.spec = spec;
-    this.obj = obj;
-    const lib = libbpf();
-    for (let p = lib.nextProgram(obj, null); p; p = lib.nextProgram(obj, p))
-      this.progPtrs.set(lib.programName(p), p);
-    for (let m = lib.nextMap(obj, null); m; m = lib.nextMap(obj, m)) this.mapPtrs.set(lib.mapName(m), m);
+    this.obj = reopen();
+    this.readHandles();
     for (const g of spec.globals) {
       if (!this.sections.has(g.section)) {
         const sec = spec.elf.section(g.section);
@@ -93,23 +98,28 @@ export class BpfObject {
     const lib = libbpf();
     const btfPath = opts.btfPath ?? process.env.BPFKIT_BTF;
     if (btfPath !== undefined) checkBtfFile(btfPath, opts.btfPath !== undefined ? '--btf' : 'BPFKIT_BTF');
-    // libbpf keeps pointers into the buffer only during open; a private copy keeps it alive meanwhile.
+    // libbpf keeps pointers into the buffer only during open; a private copy keeps it alive meanwhile
+    // (and lets a failed load open the object again).
     const buf = Buffer.from(data);
-    const { result: obj, log } = withLog(() =>
-      lib.openMem(buf, buf.length, {
-        sz: 0,
-        object_name: (name ?? 'bpfkit').slice(0, 15),
-        relaxed_maps: false,
-        pin_root_path: null,
-        kconfig: null,
-        btf_custom_path: btfPath ?? null,
-        kernel_log_buf: null,
-        kernel_log_size: 0,
-        kernel_log_level: 0,
-      }),
-    );
-    if (!obj) throw new FormatError(`libbpf cannot open the object: ${lastError(log) ?? `errno ${errno()}`}`);
-    const o = new BpfObject(spec, obj);
+    const openMem = (): BpfObjectPtr => {
+      const { result: obj, log } = withLog(() =>
+        lib.openMem(buf, buf.length, {
+          sz: 0,
+          object_name: (name ?? 'bpfkit').slice(0, 15),
+          relaxed_maps: false,
+          pin_root_path: null,
+          kconfig: null,
+          btf_custom_path: btfPath ?? null,
+          kernel_log_buf: null,
+          kernel_log_size: 0,
+          kernel_log_level: 0,
+        }),
+      );
+      if (!obj)
+        throw new FormatError(`libbpf cannot open the object: ${lastError(log) ?? `errno ${errno()}`}`);
+      return obj;
+    };
+    const o = new BpfObject(spec, openMem);
     track(o);
     return o;
   }
@@ -117,21 +127,22 @@ export class BpfObject {
   /** Programs of the object, in ELF order. */
   get programs(): Program[] {
     const lib = libbpf();
-    return this.spec.programs.map((spec) => {
-      const ptr = this.progPtr(spec.name);
-      return {
-        spec,
-        get fd() {
-          return lib.programFd(ptr);
-        },
-        get autoload() {
-          return lib.programAutoload(ptr);
-        },
-        set autoload(v: boolean) {
-          lib.setAutoload(ptr, v);
-        },
-      };
-    });
+    // Handles are looked up on each access: a failed load reopens the object with new ones.
+    const ptr = (name: string): BpfProgramPtr => this.progPtr(name);
+    const remember = (name: string, v: boolean): void => void this.autoloads.set(name, v);
+    return this.spec.programs.map((spec) => ({
+      spec,
+      get fd() {
+        return lib.programFd(ptr(spec.name));
+      },
+      get autoload() {
+        return lib.programAutoload(ptr(spec.name));
+      },
+      set autoload(v: boolean) {
+        remember(spec.name, v);
+        lib.setAutoload(ptr(spec.name), v);
+      },
+    }));
   }
 
   /** The program called `name`; throws UsageError listing the programs when absent. */
@@ -148,6 +159,22 @@ export class BpfObject {
   setAutoload(name: string, autoload: boolean): void {
     this.requireOpen('setAutoload');
     this.program(name).autoload = autoload;
+  }
+
+  /**
+   * Sets the number of entries of map `name` before load (a ring buffer's size in bytes, which libbpf
+   * rounds up to a power-of-2 number of pages). Maps the source leaves at 0 get the defaults of
+   * spec/map-sizes.ts otherwise.
+   */
+  setMaxEntries(name: string, maxEntries: number): void {
+    this.requireOpen('setMaxEntries');
+    this.setSize(name, { maxEntries });
+  }
+
+  /** Sets the value size (bytes) of map `name` before load, e.g. a stack-trace map's depth × 8. */
+  setValueSize(name: string, valueSize: number): void {
+    this.requireOpen('setValueSize');
+    this.setSize(name, { valueSize });
   }
 
   /** Globals of the object (.rodata, .data, .bss). */
@@ -184,7 +211,9 @@ export class BpfObject {
   /**
    * Loads maps and programs with CO-RE relocation against the kernel's BTF. Throws VerifierError
    * (with the full log) when the verifier rejects a program, NotSupportedError when a hook or
-   * feature is missing.
+   * feature is missing, LoadError with libbpf's reason otherwise. After a failure the object is
+   * open again as before the load (globals, autoload choices and map sizes kept), so it can be
+   * changed and loaded again.
    */
   load(): void {
     this.requireOpen('load');
@@ -194,8 +223,17 @@ export class BpfObject {
       if (m && img.length) lib.setInitialValue(m, img, img.length);
     }
     assignProgramTypes(this.spec.programs, this.progPtrs);
-    const { result: rc, log } = withLog(() => lib.load(this.obj!));
-    if (rc < 0) throw loadError(this, -rc, log);
+    this.applySizes();
+    const { result: rc, log, warnings } = withLog(() => lib.load(this.obj!));
+    if (rc < 0) {
+      const err = loadError(this, -rc, log, warnings);
+      lib.close(this.obj!);
+      this.obj = null;
+      this.obj = this.reopen();
+      this.readHandles();
+      for (const [name, v] of this.autoloads) lib.setAutoload(this.progPtr(name), v);
+      throw err;
+    }
     this.loaded = true;
   }
 
@@ -255,6 +293,37 @@ export class BpfObject {
       this.obj = null;
     }
     untrack(this);
+  }
+
+  private readHandles(): void {
+    const lib = libbpf();
+    const obj = this.obj!;
+    this.progPtrs.clear();
+    this.mapPtrs.clear();
+    for (let p = lib.nextProgram(obj, null); p; p = lib.nextProgram(obj, p))
+      this.progPtrs.set(lib.programName(p), p);
+    for (let m = lib.nextMap(obj, null); m; m = lib.nextMap(obj, m)) this.mapPtrs.set(lib.mapName(m), m);
+  }
+
+  private setSize(name: string, size: MapSize): void {
+    const m = this.spec.maps.find((x) => x.name === name && x.section === '.maps');
+    if (!m) {
+      const names = this.spec.maps.filter((x) => x.section === '.maps').map((x) => x.name);
+      throw new UsageError(`no map '${name}'` + (names.length ? ` (maps: ${names.join(', ')})` : ''));
+    }
+    this.sizes.set(name, { ...this.sizes.get(name), ...size });
+  }
+
+  /** Gives each map its size: what was set, else the default for a size the source leaves at 0. */
+  private applySizes(): void {
+    const lib = libbpf();
+    for (const m of this.spec.maps) {
+      const ptr = m.section === '.maps' ? this.mapPtrs.get(m.name) : undefined;
+      if (!ptr) continue;
+      const size = { ...defaultMapSize(m), ...this.sizes.get(m.name) };
+      if (size.maxEntries !== undefined) lib.setMaxEntries(ptr, size.maxEntries);
+      if (size.valueSize !== undefined) lib.setValueSize(ptr, size.valueSize);
+    }
   }
 
   private progPtr(name: string): BpfProgramPtr {

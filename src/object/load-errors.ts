@@ -1,47 +1,57 @@
 /**
  * Turns a failed bpf_object__load into the one error a user needs: a VerifierError with the log, a
- * NotSupportedError naming the missing hook, a PermissionError, or a plain failure with libbpf's reason.
+ * NotSupportedError naming the missing hook, a PermissionError, or a LoadError carrying libbpf's own
+ * reason (its most specific warning, never the "failed to load object" wrapper).
  */
 import {
   BpfkitError,
+  LoadError,
   NotSupportedError,
   PermissionError,
   VerifierError,
   errnoName,
 } from '../errors/index.js';
-import { extractVerifierLog, lastLine } from './log.js';
+import { btfTargetMissing } from '../links/hook-support.js';
+import { extractVerifierLog } from './log.js';
 import type { ObjectSpec } from '../spec/object.js';
 
 const EPERM = 1;
 const ESRCH = 3;
+const TRAMPOLINES = new Set(['fentry', 'fexit', 'fmod_ret', 'lsm']);
 
-/** Builds the error for a load that failed with `errno`, given libbpf's captured log. */
-export function loadError(obj: { spec: ObjectSpec }, errno: number, log: string): BpfkitError {
+/** libbpf warnings that only wrap the real reason, or announce a retry. */
+const WRAPPERS = [
+  /^failed to load object\b/,
+  /^failed to load BPF skeleton\b/,
+  /^prog '[^']+': failed to load: -?\d+$/,
+  /Retrying without BTF\.?$/,
+];
+
+/**
+ * Builds the error for a load that failed with `errno`, given libbpf's captured log and its
+ * warning-level messages.
+ */
+export function loadError(
+  obj: { spec: ObjectSpec },
+  errno: number,
+  log: string,
+  warnings: readonly string[] = [],
+): BpfkitError {
   const failed = /prog '([^']+)': (?:BPF program load failed|failed to load)/.exec(log)?.[1];
   const prog = failed ? obj.spec.program(failed) : undefined;
-  if (
-    prog &&
-    (prog.attach === 'fentry' ||
-      prog.attach === 'fexit' ||
-      prog.attach === 'fmod_ret' ||
-      prog.attach === 'lsm')
-  ) {
-    if (errno === EPERM || errno === 524 || errno === 95) {
-      return new NotSupportedError(
-        `program '${prog.name}' needs ${prog.attach === 'lsm' ? 'an' : 'a'} ${prog.attach} hook (${prog.section}), which this kernel refuses (${errnoName(errno)}): BPF trampolines are unavailable here (refused by lockdown or the kernel's configuration); use a tracepoint or raw_tp hook instead`,
-        `BPF trampolines (${prog.attach})`,
-      );
-    }
+  if (prog && TRAMPOLINES.has(prog.attach) && (errno === EPERM || errno === 524 || errno === 95)) {
+    return new NotSupportedError(
+      `program '${prog.name}' needs ${prog.attach === 'lsm' ? 'an' : 'a'} ${prog.attach} hook (${prog.section}), which this kernel refuses (${errnoName(errno)}): BPF trampolines are unavailable here (refused by lockdown or the kernel's configuration); use a tracepoint or raw_tp hook instead`,
+      `BPF trampolines (${prog.attach})`,
+      { program: prog.name },
+    );
   }
   const btfMiss = /prog '([^']+)': failed to find kernel BTF type ID of '([^']+)'/.exec(log);
   if (btfMiss || (errno === ESRCH && prog?.attach === 'tp_btf')) {
     const name = btfMiss?.[1] ?? prog?.name ?? '?';
     const target = btfMiss?.[2] ?? prog?.target ?? '?';
     const kind = obj.spec.program(name)?.attach ?? 'tp_btf';
-    return new NotSupportedError(
-      `program '${name}' attaches to ${kind}:${target}, which this kernel does not have (no such function or raw tracepoint in its BTF)`,
-      `${kind}:${target}`,
-    );
+    return btfTargetMissing(name, kind, target);
   }
   if (failed) {
     const vlog = extractVerifierLog(log, failed);
@@ -58,6 +68,18 @@ export function loadError(obj: { spec: ObjectSpec }, errno: number, log: string)
       'CONFIG_DEBUG_INFO_BTF',
     );
   }
-  const why = lastLine(log, 'failed') ?? lastLine(log, 'libbpf') ?? errnoName(errno);
-  return new BpfkitError(`loading the object failed: ${why.trim()}`);
+  const reason = libbpfReason(warnings) ?? errnoName(errno);
+  return new LoadError(reason, errno, {
+    program: failed ?? /^prog '([^']+)'/.exec(reason)?.[1],
+    map: /^map '([^']+)'/.exec(reason)?.[1],
+  });
+}
+
+/** libbpf's last warning that says why, on one line, without its "libbpf: " prefix. */
+export function libbpfReason(warnings: readonly string[]): string | undefined {
+  const lines = warnings
+    .flatMap((w) => w.split('\n'))
+    .map((l) => l.replace(/^libbpf: /, '').trim())
+    .filter((l) => l && !WRAPPERS.some((re) => re.test(l)));
+  return lines.at(-1);
 }

@@ -8,25 +8,32 @@ import { libbpf, PRINT_LEVEL } from '../sys/libbpf.js';
 export type LogSink = (level: number, line: string) => void;
 
 let live: LogSink | undefined;
-let captured: string[] = [];
+let captured: { level: number; msg: string }[] = [];
 
 /** Sends every libbpf log line to `sink` as it comes (undefined: keep quiet). */
 export function setLibbpfLog(sink: LogSink | undefined): void {
   live = sink;
 }
 
-/** Runs `fn` while capturing libbpf's messages; returns its result and the captured text. */
-export function withLog<T>(fn: () => T): { result: T; log: string } {
+/**
+ * Runs `fn` while capturing libbpf's messages; returns its result, the captured text, and the
+ * warning-level messages alone (where libbpf says why something failed).
+ */
+export function withLog<T>(fn: () => T): { result: T; log: string; warnings: string[] } {
   const lib = libbpf();
   lib.setPrint((level, msg) => {
-    if (level <= PRINT_LEVEL.DEBUG) captured.push(msg);
+    if (level <= PRINT_LEVEL.DEBUG) captured.push({ level, msg });
     live?.(level, msg);
   });
   const before = captured;
   captured = [];
   try {
     const result = fn();
-    return { result, log: captured.join('') };
+    return {
+      result,
+      log: captured.map((c) => c.msg).join(''),
+      warnings: captured.filter((c) => c.level === PRINT_LEVEL.WARN).map((c) => c.msg),
+    };
   } finally {
     captured = before;
   }
@@ -39,11 +46,9 @@ export function extractVerifierLog(log: string, program: string): string | undef
   if (i < 0) return undefined;
   const rest = log.slice(i + begin.length);
   const j = rest.indexOf('-- END PROG LOAD LOG --');
-  return (j < 0 ? rest : rest.slice(0, j)).replace(/^\n/, '');
-}
-
-/** The last libbpf warning line that mentions `needle`, without the "libbpf: " prefix. */
-export function lastLine(log: string, needle: string): string | undefined {
-  const lines = log.split('\n').filter((l) => l.includes(needle));
-  return lines.at(-1)?.replace(/^libbpf: /, '');
+  if (j >= 0) return rest.slice(0, j).replace(/^\n/, '');
+  // Without the end marker the log runs into libbpf's next message, maybe mid-line: the verifier
+  // never writes "libbpf: ", so the log ends where that starts.
+  const k = rest.indexOf('libbpf: ');
+  return (k < 0 ? rest : rest.slice(0, k)).replace(/^\n/, '');
 }

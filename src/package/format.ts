@@ -137,7 +137,28 @@ export function checkMeta(m: unknown, source: string): PackageMeta {
     if (meta[k] === undefined || meta[k] === null) meta[k] = [];
     else if (!Array.isArray(meta[k])) throw new FormatError(`${source}: package meta "${k}" is not a list`);
   }
+  if (meta.alternatives !== undefined) checkAlternatives(meta.alternatives, source);
   return meta as PackageMeta;
+}
+
+/** Checks the shape of `meta.alternatives`: a list of {hook, rule, choices: string[][]}. */
+function checkAlternatives(a: unknown, source: string): void {
+  const ok =
+    Array.isArray(a) &&
+    a.every(
+      (g: unknown) =>
+        typeof g === 'object' &&
+        g !== null &&
+        typeof (g as { hook?: unknown }).hook === 'string' &&
+        Array.isArray((g as { choices?: unknown }).choices) &&
+        (g as { choices: unknown[] }).choices.every(
+          (c) => Array.isArray(c) && c.every((n) => typeof n === 'string'),
+        ),
+    );
+  if (!ok)
+    throw new FormatError(
+      `${source}: package meta "alternatives" must be a list of {"hook", "rule", "choices": [[program, …], …]}`,
+    );
 }
 
 function sha256(b: Uint8Array): string {

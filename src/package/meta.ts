@@ -9,6 +9,7 @@ import { decoderFor, type Decoded } from '../btf/decode.js';
 import type { GlobalSpec, MapSpec, ObjectSpec } from '../spec/object.js';
 import { BTF_LINKAGE } from '../btf/types.js';
 import type { GlobalMeta, MapMeta, PackageMeta, ProgramMeta } from './types.js';
+import { programAlternatives } from '../spec/alternatives.js';
 
 /** The section holding BPFKIT_EVENT / BPFKIT_MAP_EVENT markers (see bpf/include/bpfkit.h). */
 export const MARKER_SECTION = '.bpfkit.events';
@@ -167,13 +168,16 @@ export function objectMeta(spec: ObjectSpec, name: string): PackageMeta {
       globals.push(meta);
     }
   }
-  return {
+  const meta: PackageMeta = {
     name,
     programs,
     maps,
     globals,
     exportTypes: orderExportTypes(spec.maps, perMap, marked.get('') ?? []),
   };
+  const alternatives = programAlternatives(spec.programs);
+  if (alternatives.length) meta.alternatives = alternatives;
+  return meta;
 }
 
 /** The program name for a file: its base name up to the first dot (`opensnoop.bpf.o` → `opensnoop`). */

@@ -3,6 +3,8 @@
  * comments, and what `bpfkit run` needs to build a command line and print events without the source.
  */
 
+import type { AlternativeGroup } from '../spec/alternatives.js';
+
 /** A JSON value: what a doc-comment tag holds. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -88,6 +90,11 @@ export interface PackageMeta {
    * declaration order) when known; types no event map is known to carry follow.
    */
   exportTypes: string[];
+  /**
+   * Programs that are alternatives for one hook (see spec/alternatives.ts), recorded at build time:
+   * `bpfkit run` loads one choice of each group. Absent: found again from the object.
+   */
+  alternatives?: AlternativeGroup[];
 }
 
 /** A loadable unit: an object's bytes plus optional metadata. */

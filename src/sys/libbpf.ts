@@ -63,6 +63,9 @@ export interface Libbpf {
   /** Pointer to the map's initial-value image (global data sections) and its size. */
   mapInitialValue(m: BpfMapPtr, size: [number]): unknown;
   setInitialValue(m: BpfMapPtr, data: Uint8Array, size: number): number;
+  /** Map sizes, settable before load (negative errno on failure). */
+  setMaxEntries(m: BpfMapPtr, n: number): number;
+  setValueSize(m: BpfMapPtr, n: number): number;
   attach(p: BpfProgramPtr): BpfLinkPtr | null;
   attachUprobe(
     p: BpfProgramPtr,
@@ -139,19 +142,25 @@ export function libbpf(): Libbpf {
   koffi.opaque('bpf_map');
   koffi.opaque('bpf_link');
   const printProto = koffi.proto('int bpfkit_print_fn(int level, const char *fmt, void *ap)');
-  const vsnprintf = koffi
-    .load('libc.so.6')
-    .func('int vsnprintf(_Out_ uint8_t *buf, size_t size, const char *fmt, void *ap)') as (
-    buf: Buffer,
-    size: number,
+  // vasprintf sizes its output itself: a verifier log printed on a rejection runs to megabytes, and a
+  // fixed buffer would cut it (and the reason at its end) mid-line.
+  const libc = koffi.load('libc.so.6');
+  const vasprintf = libc.func('int vasprintf(_Out_ void **strp, const char *fmt, void *ap)') as (
+    out: [unknown],
     fmt: string,
     ap: unknown,
   ) => number;
+  const free = libc.func('void free(void *p)') as (p: unknown) => void;
   const setPrint = lib.func('void *libbpf_set_print(bpfkit_print_fn *fn)');
-  const scratch = Buffer.alloc(64 * 1024);
   printCb = koffi.register((level: number, fmt: string, ap: unknown) => {
-    const n = vsnprintf(scratch, scratch.length, fmt, ap);
-    printSink(level, scratch.toString('utf8', 0, Math.max(0, Math.min(n, scratch.length - 1))));
+    const out: [unknown] = [null];
+    const n = vasprintf(out, fmt, ap);
+    if (n < 0 || !out[0]) return 0;
+    try {
+      printSink(level, n ? Buffer.from(koffi.view(out[0], n)).toString('utf8') : '');
+    } finally {
+      free(out[0]);
+    }
     return 0;
   }, koffi.pointer(printProto));
   setPrint(printCb);
@@ -192,6 +201,8 @@ export function libbpf(): Libbpf {
     mapFd: f('int bpf_map__fd(bpf_map *m)'),
     mapInitialValue: initialValue,
     setInitialValue: f('int bpf_map__set_initial_value(bpf_map *m, const void *data, size_t size)'),
+    setMaxEntries: f('int bpf_map__set_max_entries(bpf_map *m, uint32_t n)'),
+    setValueSize: f('int bpf_map__set_value_size(bpf_map *m, uint32_t n)'),
     attach: f('bpf_link *bpf_program__attach(bpf_program *p)'),
     attachUprobe: (p, pid, bin, off, o) => attachUprobe(p, pid, bin, off, { ...o, sz: uprobeOptsSize }),
     attachPerfEvent: f('bpf_link *bpf_program__attach_perf_event(bpf_program *p, int pfd)'),

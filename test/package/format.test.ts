@@ -82,3 +82,17 @@ test('missing lists in meta are filled (hand-written or older packages)', () => 
     exportTypes: [],
   });
 });
+
+test('groups of alternative programs round-trip; a malformed "alternatives" is refused', () => {
+  const withGroups: PackageMeta = {
+    ...meta,
+    alternatives: [{ hook: 'sched_switch', rule: 'same-hook', choices: [['p_btf'], ['p_raw']] }],
+  };
+  const json = JSON.parse(encodePackage(object, withGroups)) as { meta: Record<string, unknown> };
+  assert.deepEqual(decodePackage(json, 'x.bpfkit.json').meta.alternatives, withGroups.alternatives);
+  json.meta.alternatives = [{ hook: 'sched_switch', choices: ['p_btf'] }];
+  assert.throws(
+    () => decodePackage(json, 'x.bpfkit.json'),
+    (e: unknown) => e instanceof FormatError && /"alternatives" must be a list/.test(e.message),
+  );
+});

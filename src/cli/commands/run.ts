@@ -10,6 +10,7 @@ import { looksLikeTarget } from '../run/target.js';
 import { loadTarget } from '../../package/load.js';
 import { parseObject } from '../../package/parse-object.js';
 import { runSession, type RunSettings } from '../run/session.js';
+import { PROGRAM_VALUE_OPTIONS, programOptions, programSettings } from '../run/programs.js';
 
 /** Fixed options of `run` that take a value (needed to find the target before the full parse). */
 const VALUE_OPTIONS = new Set([
@@ -22,10 +23,11 @@ const VALUE_OPTIONS = new Set([
   '--frequency',
   '--ifname',
   '--set',
+  ...PROGRAM_VALUE_OPTIONS,
 ]);
 
 function fixedOptions(cmd: Command): Command {
-  return cmd
+  return programOptions(cmd)
     .option('--json', 'print one JSON object per event (per line)')
     .option('--duration <seconds>', 'stop after this many seconds', parseSeconds)
     .option('--interval <seconds>', 'print aggregate and sampled maps every this many seconds', parseInterval)
@@ -115,6 +117,7 @@ export async function runCommand(args: string[]): Promise<void> {
     frequency: o.frequency as number | undefined,
     ifname: o.ifname as string | undefined,
     globals,
+    programs: programSettings(o),
   };
   await runSession(target, spec, settings);
 }

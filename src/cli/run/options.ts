@@ -48,6 +48,9 @@ export const RESERVED = new Set([
   'uprobe-pid',
   'frequency',
   'set',
+  'program',
+  'no-program',
+  'max-entries',
   'help',
   'version',
 ]);

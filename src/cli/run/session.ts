@@ -13,7 +13,6 @@ import { RingBufReader } from '../../ringbuf/reader.js';
 import { PerfEventArrayReader } from '../../perf/reader.js';
 import type { EventReader } from '../../events/stream.js';
 import { TracePipe } from '../../trace/pipe.js';
-import { VerifierError } from '../../errors/index.js';
 import type { Encodable } from '../../btf/encode.js';
 import type { RunTarget } from '../../package/types.js';
 import type { ObjectSpec, MapSpec } from '../../spec/object.js';
@@ -24,6 +23,7 @@ import { netHookDefaults } from '../../package/net-hooks.js';
 import { RunNotices } from './notices.js';
 import { startLossReports } from './losses.js';
 import { hexNotice, printRecords, type RecordSink } from './records.js';
+import { attachPrograms, loadPrograms, stderrReporter, type ProgramSettings } from './programs.js';
 
 /** What the run command decided from its arguments. */
 export interface RunSettings {
@@ -42,6 +42,8 @@ export interface RunSettings {
   ifname?: string;
   /** Globals to set, by name, with the values as given. */
   globals: [string, Encodable][];
+  /** --program, --no-program, --max-entries. */
+  programs: ProgramSettings;
 }
 
 /** Runs until stopped; resolves when everything is detached and closed. */
@@ -70,25 +72,23 @@ export async function runSession(target: RunTarget, spec: ObjectSpec, s: RunSett
   let losses: { stop(): void } | undefined;
   try {
     for (const [g, v] of s.globals) obj.setGlobal(g, v);
-    try {
-      obj.load();
-    } catch (e) {
-      if (e instanceof VerifierError && s.verbose) process.stderr.write(`${e.log}\n`);
-      throw e;
-    }
+    // With --verbose the verifier log of a rejection already went out with libbpf's log.
+    const report = stderrReporter(s.verbose);
+    loadPrograms(obj, spec, target.meta, s.programs, report);
     const wantPipe = s.tracePipe || (maps.length === 0 && spec.callsHelper([6, 177]));
     // Opening the pipe before attaching drains what earlier runs left there.
     if (wantPipe) pipe = new TracePipe((line) => out.write(`${line}\n`));
     // Readers first: a perf ring must exist before the program runs, or its first records go nowhere.
     const sink = { out, notices, fail, json: s.json, verbose: s.verbose };
     for (const [i, m] of maps.entries()) readers.push(openReader(obj, spec, m, choices[i], sink));
-    obj.attachAll({
+    const attach = {
       uprobe: s.uprobe,
       pid: s.uprobePid,
       frequency: s.frequency,
       ifname: s.ifname,
       netDefaults: netHookDefaults(target.meta),
-    });
+    };
+    attachPrograms(obj, attach, s.programs, report);
     for (const [i, m] of maps.entries()) process.stderr.write(hexNotice(spec, m, choices[i]) ?? '');
     losses = startLossReports(obj, spec, notices, fail);
     pipe?.start();
