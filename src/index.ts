@@ -11,7 +11,7 @@ export { encodeValue, type Encodable } from './btf/encode.js';
 export { ObjectSpec, MAP_TYPES, type ProgramSpec, type MapSpec, type GlobalSpec } from './spec/object.js';
 export { sectionInfo, type SectionInfo, type AttachKind } from './spec/sections.js';
 export { BpfObject, type OpenOptions, type Program, type ObjectMap } from './object/collection.js';
-export { setLibbpfLog, type LogSink } from './object/log.js';
+export { setLibbpfLog, type LogSink } from './sys/libbpf-log.js';
 export { loadChosen, attachChosen, type ChooseOptions, type ChoiceReporter } from './object/choose.js';
 export { programAlternatives, programStem, type AlternativeGroup } from './spec/alternatives.js';
 export {

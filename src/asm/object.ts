@@ -10,7 +10,7 @@ import { Btf } from '../btf/btf.js';
 import { parseBtfExt } from '../btf/ext.js';
 import type { ElfFile, ElfSection, ElfSymbol } from '../elf/reader.js';
 import { SHF, SHT, STT } from '../elf/reader.js';
-import { BpfkitError, UsageError } from '../errors/index.js';
+import { BpfkitError, NotFoundError } from '../errors/index.js';
 import type { Insn } from './decode.js';
 import type { FormatOptions } from './format.js';
 import type { HelperNames } from './helpers.js';
@@ -62,7 +62,7 @@ export function codeSections(elf: ElfFile): ElfSection[] {
 /**
  * Disassembles code section `name` of a BPF object: relocation targets from its REL section,
  * signatures and source lines from .BTF.ext (or ELF function symbols as labels when there is none).
- * Throws UsageError for a missing or non-code section.
+ * Throws NotFoundError or BadValueError for a missing or non-code section.
  */
 export function disassembleSection(elf: ElfFile, name: string, opts: SectionDisasmOptions = {}): string {
   return renderListing(listSection(elf, name, opts), opts);
@@ -71,7 +71,8 @@ export function disassembleSection(elf: ElfFile, name: string, opts: SectionDisa
 /** Like disassembleSection, but returns the listing lines. */
 export function listSection(elf: ElfFile, name: string, opts: SectionDisasmOptions = {}): ListingLine[] {
   const sec = elf.section(name);
-  if (!sec || !codeSections(elf).includes(sec)) throw new UsageError(`no code section '${name}' in object`);
+  if (!sec || !codeSections(elf).includes(sec))
+    throw new NotFoundError(`no code section '${name}' in object`, { what: 'section', key: name });
   const code = elf.sectionData(sec);
   const info: ListingInfo = { labels: functionLabels(elf, sec) };
   if (opts.btf ?? true) Object.assign(info, sectionBtfInfo(elf, name));

@@ -4,7 +4,7 @@
  * before load and to build map keys and values.
  */
 import type { Btf } from './btf.js';
-import { FormatError, UsageError } from '../errors/index.js';
+import { BadValueError, FormatError } from '../errors/index.js';
 
 /** A value that can be encoded: numbers/bigints/strings for scalars, arrays, objects for structs. */
 export type Encodable = number | bigint | boolean | string | Encodable[] | { [field: string]: Encodable };
@@ -17,7 +17,7 @@ export function intRange(size: number, signed: boolean): [bigint, bigint] {
 
 /**
  * Encodes `value` as BTF type `typeId` into `out` at `offset` (a fresh buffer when `out` is omitted).
- * `what` names the value in error messages (e.g. "--pid_target"). Throws UsageError on a bad value.
+ * `what` names the value in error messages (e.g. "--pid_target"). Throws BadValueError on a bad value.
  */
 export function encodeValue(
   btf: Btf,
@@ -55,7 +55,10 @@ function write(btf: Btf, typeId: number, value: Encodable, what: string, dv: Dat
         try {
           n = toBigInt(value, what, typeName);
         } catch {
-          throw new UsageError(
+          throw badValue(
+            what,
+            value,
+            typeName,
             `${what}: '${String(value)}' is not a value of ${typeName} (one of: ${t.values.map((v) => v.name).join(', ')})`,
           );
         }
@@ -68,7 +71,8 @@ function write(btf: Btf, typeId: number, value: Encodable, what: string, dv: Dat
       return;
     case 'float': {
       const f = typeof value === 'string' ? Number(value) : Number(value);
-      if (Number.isNaN(f)) throw new UsageError(`${what}: '${String(value)}' is not a number`);
+      if (Number.isNaN(f))
+        throw badValue(what, value, typeName, `${what}: '${String(value)}' is not a number`);
       if (t.size === 4) dv.setFloat32(off, f, true);
       else dv.setFloat64(off, f, true);
       return;
@@ -79,7 +83,10 @@ function write(btf: Btf, typeId: number, value: Encodable, what: string, dv: Dat
       if (elem.kind === 'int' && esz === 1 && typeof value === 'string') {
         const bytes = Buffer.from(value, 'utf8');
         if (bytes.length >= t.nelems) {
-          throw new UsageError(
+          throw badValue(
+            what,
+            value,
+            typeName,
             `${what}: '${value}' is too long (at most ${t.nelems - 1} bytes for ${typeName})`,
           );
         }
@@ -95,7 +102,12 @@ function write(btf: Btf, typeId: number, value: Encodable, what: string, dv: Dat
             : value.split(',').map((s) => s.trim())
           : [value];
       if (items.length > t.nelems) {
-        throw new UsageError(`${what}: ${items.length} values given, ${typeName} holds ${t.nelems}`);
+        throw badValue(
+          what,
+          value,
+          typeName,
+          `${what}: ${items.length} values given, ${typeName} holds ${t.nelems}`,
+        );
       }
       for (let i = 0; i < t.nelems; i++) {
         if (i < items.length) write(btf, t.type, items[i], `${what}[${i}]`, dv, off + i * esz);
@@ -110,11 +122,11 @@ function write(btf: Btf, typeId: number, value: Encodable, what: string, dv: Dat
         try {
           obj = JSON.parse(value) as Encodable;
         } catch {
-          throw new UsageError(`${what}: expected a JSON object for ${typeName}`);
+          throw badValue(what, value, typeName, `${what}: expected a JSON object for ${typeName}`);
         }
       }
       if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
-        throw new UsageError(`${what}: expected an object for ${typeName}`);
+        throw badValue(what, value, typeName, `${what}: expected an object for ${typeName}`);
       }
       const fields = obj as Record<string, Encodable>;
       // Members of anonymous structs/unions are set by their own names, as C (and the decoder) see them.
@@ -122,17 +134,28 @@ function write(btf: Btf, typeId: number, value: Encodable, what: string, dv: Dat
       const known = new Set(members.map((m) => m.name));
       for (const k of Object.keys(fields)) {
         if (!known.has(k))
-          throw new UsageError(`${what}: ${typeName} has no field '${k}' (fields: ${[...known].join(', ')})`);
+          throw badValue(
+            what,
+            value,
+            typeName,
+            `${what}: ${typeName} has no field '${k}' (fields: ${[...known].join(', ')})`,
+          );
       }
       for (const m of members) {
         if (!(m.name in fields)) continue;
-        if (m.bitfieldSize) throw new UsageError(`${what}.${m.name}: setting bitfields is not supported`);
+        if (m.bitfieldSize)
+          throw badValue(
+            `${what}.${m.name}`,
+            fields[m.name],
+            typeName,
+            `${what}.${m.name}: setting bitfields is not supported`,
+          );
         write(btf, m.type, fields[m.name], `${what}.${m.name}`, dv, off + m.bitOffset / 8);
       }
       return;
     }
     default:
-      throw new UsageError(`${what}: cannot set a value of type ${typeName}`);
+      throw badValue(what, value, typeName, `${what}: cannot set a value of type ${typeName}`);
   }
 }
 
@@ -162,7 +185,12 @@ function jsonArray(text: string, what: string, typeName: string): Encodable[] {
     v = undefined;
   }
   if (!Array.isArray(v))
-    throw new UsageError(`${what}: expected a JSON array or comma-separated values for ${typeName}`);
+    throw badValue(
+      what,
+      text,
+      typeName,
+      `${what}: expected a JSON array or comma-separated values for ${typeName}`,
+    );
   return v as Encodable[];
 }
 
@@ -173,7 +201,7 @@ function toBool(value: Encodable, what: string): boolean {
     if (/^(1|true|yes|on)$/i.test(value)) return true;
     if (/^(0|false|no|off)$/i.test(value)) return false;
   }
-  throw new UsageError(`${what}: '${String(value)}' is not a boolean (true/false)`);
+  throw badValue(what, value, 'bool', `${what}: '${String(value)}' is not a boolean (true/false)`);
 }
 
 function toBigInt(value: Encodable, what: string, typeName: string): bigint {
@@ -187,7 +215,12 @@ function toBigInt(value: Encodable, what: string, typeName: string): bigint {
     const n = /^0[0-7]+$/.test(body) ? BigInt('0o' + body.slice(1)) : BigInt(body);
     return neg ? -n : n;
   }
-  throw new UsageError(`${what}: '${String(value)}' is not an integer (expected ${typeName})`);
+  throw badValue(
+    what,
+    value,
+    typeName,
+    `${what}: '${String(value)}' is not an integer (expected ${typeName})`,
+  );
 }
 
 function writeInt(
@@ -200,7 +233,8 @@ function writeInt(
   typeName: string,
 ): void {
   const [lo, hi] = intRange(size, signed);
-  if (n < lo || n > hi) throw new UsageError(`${what}: ${n} is out of range for ${typeName} (${lo}..${hi})`);
+  if (n < lo || n > hi)
+    throw badValue(what, n, typeName, `${what}: ${n} is out of range for ${typeName} (${lo}..${hi})`);
   switch (size) {
     case 1:
       dv.setUint8(off, Number(BigInt.asUintN(8, n)));
@@ -215,6 +249,10 @@ function writeInt(
       dv.setBigUint64(off, BigInt.asUintN(64, n), true);
       break;
     default:
-      throw new UsageError(`${what}: integers of ${size} bytes are not supported`);
+      throw badValue(what, n, typeName, `${what}: integers of ${size} bytes are not supported`);
   }
+}
+
+function badValue(target: string, value: unknown, type: string, message: string): BadValueError {
+  return new BadValueError(message, { target, value, type });
 }

@@ -1,22 +1,22 @@
 /**
- * Typed errors. Every error bpfkit raises on purpose derives from BpfkitError, so the CLI can print
- * its one-line message and exit with its code instead of a stack trace.
+ * Typed errors. Every error bpfkit raises on purpose derives from BpfkitError and carries what went
+ * wrong as fields, so callers can act on it and the CLI can print its one-line message (and choose an
+ * exit status, cli/report.ts) instead of a stack trace.
  */
 
-/** Base class of every error bpfkit raises on purpose; `exitCode` is what the CLI exits with. */
+/** Base class of every error bpfkit raises on purpose. */
 export class BpfkitError extends Error {
-  /** Exit status the CLI uses for this error: 1 for failures, 2 for bad usage. */
-  readonly exitCode: number = 1;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
   }
 }
 
-/** Bad command-line usage or an invalid value given by the user (exit 2). */
-export class UsageError extends BpfkitError {
-  override readonly exitCode = 2;
-}
+/**
+ * Bad command-line usage: an unknown option, a missing operand, options that exclude each other.
+ * Thrown by the CLI and the features it drives; library code throws BadValueError or NotFoundError.
+ */
+export class UsageError extends BpfkitError {}
 
 /** A file that is not a valid ELF / BPF object / BTF blob / package. */
 export class FormatError extends BpfkitError {}
@@ -78,7 +78,18 @@ export class LoadError extends BpfkitError {
 
 /** What a NotFoundError was looking for. */
 export type NotFoundKind =
-  'program' | 'map' | 'global' | 'struct' | 'file' | 'package' | 'BTF object' | 'process' | 'uprobe target';
+  | 'program'
+  | 'map'
+  | 'global'
+  | 'struct'
+  | 'file'
+  | 'package'
+  | 'BTF object'
+  | 'process'
+  | 'uprobe target'
+  | 'function'
+  | 'section'
+  | 'interface';
 
 /** A named or numbered thing does not exist: a program, map or global of an object, a kernel id, a file. */
 export class NotFoundError extends BpfkitError {

@@ -15,7 +15,7 @@
 import type { ObjectSpec, MapSpec } from '../spec/object.js';
 import type { PackageMeta } from '../package/types.js';
 import { markedEventTypes } from '../package/meta.js';
-import { UsageError } from '../errors/index.js';
+import { NotFoundError } from '../errors/index.js';
 import { decoderFor } from '../btf/decode.js';
 
 /** Where an event type was found. */
@@ -55,7 +55,7 @@ export function eventMaps(spec: ObjectSpec): MapSpec[] {
 
 /**
  * Chooses the event type of `map` from `meta` (package metadata) and `option` (--event-type), in
- * the order of the module comment. Throws UsageError when `option` names no struct of the object.
+ * the order of the module comment. Throws NotFoundError or BadValueError when `option` names no struct of the object.
  */
 export function chooseEventType(
   spec: ObjectSpec,
@@ -184,9 +184,10 @@ function optionType(spec: ObjectSpec, option: string, meta: PackageMeta | undefi
   if (named.length) parts.push(`event types: ${named.join(', ')}`);
   if (rest.length)
     parts.push(`other structs: ${rest.slice(0, 12).join(', ')}${rest.length > 12 ? ', …' : ''}`);
-  throw new UsageError(
+  throw new NotFoundError(
     `--event-type: no struct '${name}' in the object's BTF` +
       (parts.length ? ` (${parts.join('; ')})` : ' (it has no structs)'),
+    { what: 'struct', key: name },
   );
 }
 

@@ -6,7 +6,7 @@
  * Readers hand out raw bytes. Interpreting them (endianness, 64-bit fields as bigint or number,
  * strings, padding) is the decoder's business, e.g. one generated from BTF by src/btf/decode.ts.
  */
-import { UsageError } from '../errors/index.js';
+import { ClosedError } from '../errors/index.js';
 import { Poller } from './poller.js';
 
 /**
@@ -278,7 +278,7 @@ export abstract class EventReader implements AsyncIterable<Uint8Array> {
   }
 
   private setSink(sink: RawRecordHandler): this {
-    if (this.closing) throw new UsageError('event reader is closed');
+    if (this.closing) throw new ClosedError('event reader', 'setting a record consumer');
     if (this.endIterator) {
       // A new consumer replaces an iterator: end that iteration cleanly.
       const end = this.endIterator;

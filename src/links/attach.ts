@@ -7,8 +7,15 @@
 import { libbpf, type BpfLinkPtr, type BpfProgramPtr } from '../sys/libbpf.js';
 import { errno, libc } from '../sys/libc.js';
 import { onlineCpus } from '../sys/cpus.js';
-import { BpfkitError, PermissionError, SyscallError, UsageError, errnoName } from '../errors/index.js';
-import { withLog } from '../object/log.js';
+import {
+  BadValueError,
+  BpfkitError,
+  NotSupportedError,
+  PermissionError,
+  SyscallError,
+  errnoName,
+} from '../errors/index.js';
+import { withLog } from '../sys/libbpf-log.js';
 import type { ProgramSpec } from '../spec/object.js';
 import { parseUprobeTarget, resolveUprobe } from './uprobe-target.js';
 import { attachTc, attachXdp, type TcMode } from './net.js';
@@ -87,7 +94,10 @@ export function attachProgram(prog: BpfProgramPtr, spec: ProgramSpec, opts: Atta
       return [spec.attach === 'xdp' ? attachXdp(prog, spec, net) : attachTc(prog, spec, net)];
     }
     default:
-      throw new UsageError(`program '${spec.name}': don't know how to attach section '${spec.section}'`);
+      throw new NotSupportedError(
+        `program '${spec.name}': don't know how to attach section '${spec.section}'`,
+        `section ${spec.section}`,
+      );
   }
 }
 
@@ -128,8 +138,9 @@ function viaLibbpf(
 function attachUprobe(prog: BpfProgramPtr, spec: ProgramSpec, opts: AttachOptions): Link {
   const target = opts.uprobe ?? spec.target;
   if (!target) {
-    throw new UsageError(
+    throw new BadValueError(
       `program '${spec.name}' (${spec.section}) names no binary:symbol; pass one (--uprobe binary:symbol)`,
+      { target: '--uprobe', value: undefined },
     );
   }
   const { binary, symbol, extra } = parseUprobeTarget(target);

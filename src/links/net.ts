@@ -8,7 +8,14 @@
 import { libbpf, TC_HOOK, TC_OPTS, type BpfProgramPtr } from '../sys/libbpf.js';
 import { ATTACH_TYPE, ERRNO, closeFd, linkCreate } from '../sys/bpf.js';
 import { ifIndexToName, ifNameToIndex } from '../sys/libc.js';
-import { AttachError, NotSupportedError, PermissionError, UsageError, errnoName } from '../errors/index.js';
+import {
+  AttachError,
+  BadValueError,
+  NotFoundError,
+  NotSupportedError,
+  PermissionError,
+  errnoName,
+} from '../errors/index.js';
 import type { ProgramSpec } from '../spec/object.js';
 import type { NetHookDefaults } from '../package/net-hooks.js';
 import type { Link } from './attach.js';
@@ -68,7 +75,10 @@ export function attachXdp(prog: BpfProgramPtr, spec: ProgramSpec, o: NetAttachOp
 export function attachTc(prog: BpfProgramPtr, spec: ProgramSpec, o: NetAttachOptions): Link {
   const dir = spec.target || o.defaults?.direction || 'ingress';
   if (dir !== 'ingress' && dir !== 'egress')
-    throw new UsageError(`program '${spec.name}': don't know how to attach section '${spec.section}'`);
+    throw new NotSupportedError(
+      `program '${spec.name}': don't know how to attach section '${spec.section}'`,
+      `section ${spec.section}`,
+    );
   const dev = resolveInterface(spec, o);
   const progFd = libbpf().programFd(prog);
   const mode = o.tcMode ?? tcModeFromEnv();
@@ -92,7 +102,11 @@ export function attachTc(prog: BpfProgramPtr, spec: ProgramSpec, o: NetAttachOpt
 function tcModeFromEnv(): TcMode {
   const v = process.env.BPFKIT_TC_MODE;
   if (v === undefined || v === '') return 'auto';
-  if (!TC_MODES.includes(v)) throw new UsageError(`BPFKIT_TC_MODE must be auto, tcx or clsact, not '${v}'`);
+  if (!TC_MODES.includes(v))
+    throw new BadValueError(`BPFKIT_TC_MODE must be auto, tcx or clsact, not '${v}'`, {
+      target: 'BPFKIT_TC_MODE',
+      value: v,
+    });
   return v as TcMode;
 }
 
@@ -164,8 +178,12 @@ function resolveInterface(spec: ProgramSpec, o: NetAttachOptions): { ifindex: nu
   if (name !== undefined) {
     const ifindex = ifNameToIndex(name);
     if (!ifindex)
-      throw new UsageError(
+      throw new NotFoundError(
         `program '${spec.name}': no network interface '${name}' in this network namespace`,
+        {
+          what: 'interface',
+          key: name,
+        },
       );
     return { ifindex, name };
   }
@@ -173,13 +191,15 @@ function resolveInterface(spec: ProgramSpec, o: NetAttachOptions): { ifindex: nu
   if (ifindex !== undefined) {
     const found = ifIndexToName(ifindex);
     if (!found)
-      throw new UsageError(
+      throw new NotFoundError(
         `program '${spec.name}': its package names interface index ${ifindex}, which this network namespace lacks; pass one (--ifname <name>)`,
+        { what: 'interface', id: ifindex },
       );
     return { ifindex, name: found };
   }
-  throw new UsageError(
+  throw new BadValueError(
     `program '${spec.name}' (${spec.section}) attaches to a network interface: pass one (--ifname <name>)`,
+    { target: '--ifname', value: undefined },
   );
 }
 

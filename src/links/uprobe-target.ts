@@ -4,7 +4,7 @@
  */
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { ElfFile, SHT, STT } from '../elf/reader.js';
-import { UsageError } from '../errors/index.js';
+import { BadValueError, NotFoundError, ReadError } from '../errors/index.js';
 
 /** A resolved uprobe location. */
 export interface UprobeLocation {
@@ -26,26 +26,41 @@ export function findBinary(binary: string): string {
       // try the next directory
     }
   }
-  throw new UsageError(`uprobe: cannot find binary '${binary}' on PATH`);
+  throw new NotFoundError(`uprobe: cannot find binary '${binary}' on PATH`, {
+    what: 'uprobe target',
+    key: binary,
+  });
 }
 
 /** Parses "path:symbol[+off]" (the part after "uprobe/" in a section name, or a --uprobe argument). */
 export function parseUprobeTarget(target: string): { binary: string; symbol: string; extra: number } {
   const i = target.lastIndexOf(':');
-  if (i <= 0) throw new UsageError(`uprobe target '${target}' is not of the form binary:symbol`);
+  if (i <= 0)
+    throw new BadValueError(`uprobe target '${target}' is not of the form binary:symbol`, {
+      target: 'uprobe target',
+      value: target,
+    });
   const m = /^([^+]+)(?:\+(0x[0-9a-f]+|\d+))?$/i.exec(target.slice(i + 1));
-  if (!m) throw new UsageError(`uprobe target '${target}': bad symbol '${target.slice(i + 1)}'`);
+  if (!m)
+    throw new BadValueError(`uprobe target '${target}': bad symbol '${target.slice(i + 1)}'`, {
+      target: 'uprobe target',
+      value: target,
+    });
   return { binary: target.slice(0, i), symbol: m[1], extra: m[2] ? Number(m[2]) : 0 };
 }
 
-/** Resolves a binary and symbol to a file offset; throws UsageError when the symbol is absent. */
+/** Resolves a binary and symbol to a file offset; throws NotFoundError or BadValueError when the symbol is absent. */
 export function resolveUprobe(binaryName: string, symbol: string, extra = 0): UprobeLocation {
   const binary = findBinary(binaryName);
   let elf: ElfFile;
   try {
     elf = new ElfFile(readFileSync(binary));
   } catch (e) {
-    throw new UsageError(`uprobe: cannot read ${binary}: ${(e as Error).message}`);
+    throw new ReadError(
+      `uprobe: cannot read ${binary}: ${(e as Error).message}`,
+      { path: binary },
+      { cause: e },
+    );
   }
   for (const sec of elf.sections.filter((s) => s.type === SHT.SYMTAB || s.type === SHT.DYNSYM)) {
     for (const sym of elf.symbols(sec)) {
@@ -56,5 +71,5 @@ export function resolveUprobe(binaryName: string, symbol: string, extra = 0): Up
       return { binary, symbol, offset };
     }
   }
-  throw new UsageError(`uprobe: no function '${symbol}' in ${binary}`);
+  throw new NotFoundError(`uprobe: no function '${symbol}' in ${binary}`, { what: 'function', key: symbol });
 }

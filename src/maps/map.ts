@@ -23,7 +23,7 @@ import type { Btf } from '../btf/btf.js';
 import { decoderFor, type Decoded } from '../btf/decode.js';
 import { encodeValue, type Encodable } from '../btf/encode.js';
 import { MAP_TYPES } from '../spec/object.js';
-import { NotFoundError, SyscallError, UsageError } from '../errors/index.js';
+import { BadValueError, NotFoundError, SyscallError } from '../errors/index.js';
 import { loadBtfById } from '../sys/btf-object.js';
 
 /** A map key or value as the typed API takes it: raw bytes, or a value encodable through BTF. */
@@ -162,7 +162,13 @@ export class BpfMap {
     if (!this.perCpu) return this.encodeItem(value as MapInput, this.valueType, this.valueSize, 'value');
     if (value instanceof Uint8Array && value.length === this.valueBufSize) return value;
     if (!Array.isArray(value) || value.length !== this.nValues) {
-      throw new UsageError(`per-CPU map '${this.name}' needs one value per possible CPU (${this.nValues})`);
+      throw new BadValueError(
+        `per-CPU map '${this.name}' needs one value per possible CPU (${this.nValues})`,
+        {
+          target: `value of map ${this.name}`,
+          value,
+        },
+      );
     }
     const out = new Uint8Array(this.valueBufSize);
     value.forEach((v, i) =>
@@ -198,7 +204,10 @@ export class BpfMap {
   private encodeItem(v: MapInput, typeId: number, size: number, what: string): Uint8Array {
     if (v instanceof Uint8Array) {
       if (v.length !== size)
-        throw new UsageError(`${what}: ${v.length} bytes given, map '${this.name}' needs ${size}`);
+        throw new BadValueError(`${what}: ${v.length} bytes given, map '${this.name}' needs ${size}`, {
+          target: what,
+          value: v,
+        });
       return v;
     }
     if (!typeId || !this.btf) {
@@ -210,7 +219,10 @@ export class BpfMap {
         for (let i = 0; i < size; i++) dv.setUint8(i, Number((n >> BigInt(8 * i)) & 0xffn));
         return out;
       }
-      throw new UsageError(`${what}: map '${this.name}' has no BTF type for it; pass ${size} raw bytes`);
+      throw new BadValueError(`${what}: map '${this.name}' has no BTF type for it; pass ${size} raw bytes`, {
+        target: what,
+        value: v,
+      });
     }
     return encodeValue(this.btf, typeId, v, what);
   }

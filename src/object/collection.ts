@@ -12,7 +12,7 @@ import { errno } from '../sys/libc.js';
 import { ensureMounts } from '../sys/mounts.js';
 import { requireBpfPrivileges } from '../sys/privileges.js';
 import { BpfkitError, FormatError, UsageError } from '../errors/index.js';
-import { withLog } from './log.js';
+import { withLog } from '../sys/libbpf-log.js';
 import { loadError } from './load-errors.js';
 import { assignProgramTypes } from './prog-types.js';
 import { attachProgram, type AttachOptions, type Link } from '../links/attach.js';

@@ -12,7 +12,7 @@ import {
   errnoName,
 } from '../errors/index.js';
 import { btfTargetMissing } from '../links/hook-support.js';
-import { extractVerifierLog } from './log.js';
+import { extractVerifierLog } from '../sys/libbpf-log.js';
 import type { ObjectSpec } from '../spec/object.js';
 
 const EPERM = 1;

@@ -12,7 +12,7 @@
  * Memory ordering: data_head is read with Atomics.load before the records it covers, and data_tail
  * is published with Atomics.store after they were consumed (the kernel pairs them with its barriers).
  */
-import { UsageError } from '../errors/index.js';
+import { BadValueError } from '../errors/index.js';
 import { mapInfo } from '../sys/objinfo.js';
 import { mapDeleteElem, mapUpdateElem } from '../sys/bpf.js';
 import { onlineCpus } from '../sys/cpus.js';
@@ -86,12 +86,22 @@ export class PerfEventArrayReader extends EventReader {
   static open(mapFd: number, options: PerfReaderOptions = {}): PerfEventArrayReader {
     const info = mapInfo(mapFd);
     if (info.type !== BPF_MAP_TYPE_PERF_EVENT_ARRAY) {
-      throw new UsageError(`map '${info.name}' (fd ${mapFd}) is not a perf event array (type ${info.type})`);
+      throw new BadValueError(
+        `map '${info.name}' (fd ${mapFd}) is not a perf event array (type ${info.type})`,
+        {
+          target: 'map fd',
+          value: mapFd,
+          type: 'perf_event_array',
+        },
+      );
     }
     const page = pageSize();
     const pages = options.pagesPerCpu ?? Math.max(1, DEFAULT_RING_BYTES / page);
     if (!Number.isInteger(pages) || pages < 1 || (pages & (pages - 1)) !== 0) {
-      throw new UsageError(`pagesPerCpu must be a power of two, got ${pages}`);
+      throw new BadValueError(`pagesPerCpu must be a power of two, got ${pages}`, {
+        target: 'pagesPerCpu',
+        value: pages,
+      });
     }
     const cpus = (options.cpus ?? onlineCpus()).filter((c) => c < info.maxEntries);
     // Our own reference to the map: the loader may close its fd before we delete our entries.

@@ -12,7 +12,7 @@
  * orders it before the next producer_pos read, which closes the lost-wakeup window). On x86-64 plain
  * loads would be enough (TSO); Atomics additionally keeps V8 from caching or reordering the loads.
  */
-import { NotSupportedError, UsageError } from '../errors/index.js';
+import { BadValueError, NotSupportedError } from '../errors/index.js';
 import { mapInfo } from '../sys/objinfo.js';
 import type { Poller } from '../events/poller.js';
 import { EventReader } from '../events/stream.js';
@@ -90,11 +90,21 @@ export class RingBufReader extends EventReader {
   static open(mapFd: number, options: RingBufOptions = {}): RingBufReader {
     const info = mapInfo(mapFd);
     if (info.type !== BPF_MAP_TYPE_RINGBUF) {
-      throw new UsageError(`map '${info.name}' (fd ${mapFd}) is not a ring buffer (map type ${info.type})`);
+      throw new BadValueError(
+        `map '${info.name}' (fd ${mapFd}) is not a ring buffer (map type ${info.type})`,
+        {
+          target: 'map fd',
+          value: mapFd,
+          type: 'ringbuf',
+        },
+      );
     }
     const size = options.size ?? info.maxEntries;
     if (size !== info.maxEntries) {
-      throw new UsageError(`ring buffer '${info.name}' has ${info.maxEntries} bytes, not ${size}`);
+      throw new BadValueError(`ring buffer '${info.name}' has ${info.maxEntries} bytes, not ${size}`, {
+        target: 'size',
+        value: size,
+      });
     }
     if (size <= 0 || (size & (size - 1)) !== 0 || size % pageSize() !== 0) {
       throw new NotSupportedError(

@@ -11,7 +11,7 @@
  * - perf_event_array keeps 0: libbpf makes it one slot per possible CPU.
  * Other types (task/inode/socket storage, which must be 0, map-in-map, struct_ops…) are left alone.
  */
-import { UsageError } from '../errors/index.js';
+import { BadValueError, NotFoundError } from '../errors/index.js';
 import type { MapSpec } from './object.js';
 
 /** Entries of a hash or array map whose size the source leaves to user space. */
@@ -55,7 +55,7 @@ export function defaultMapSize(m: MapSpec): MapSize | undefined {
 }
 
 /**
- * Parses `--max-entries name=N` values against the object's `.maps` maps; throws UsageError naming
+ * Parses `--max-entries name=N` values against the object's `.maps` maps; throws NotFoundError or BadValueError naming
  * the problem (unknown map, not a positive 32-bit integer). A ring buffer's N is bytes; libbpf rounds
  * it up to a power-of-2 number of pages.
  */
@@ -64,16 +64,25 @@ export function parseMaxEntries(values: readonly string[], maps: readonly MapSpe
   const own = maps.filter((m) => m.section === '.maps');
   for (const v of values) {
     const m = /^([^=]+)=(\d+)$/.exec(v);
-    if (!m) throw new UsageError(`--max-entries expects name=N, got '${v}'`);
+    if (!m)
+      throw new BadValueError(`--max-entries expects name=N, got '${v}'`, {
+        target: '--max-entries',
+        value: v,
+      });
     const map = own.find((x) => x.name === m[1]);
     if (!map)
-      throw new UsageError(
+      throw new NotFoundError(
         `--max-entries: no map '${m[1]}'` +
           (own.length ? ` (maps: ${own.map((x) => x.name).join(', ')})` : ' (the object has no maps)'),
+        { what: 'map', key: m[1], available: own.map((x) => x.name) },
       );
     const n = Number(m[2]);
     if (!(n >= 1 && n <= 0xffffffff))
-      throw new UsageError(`--max-entries ${m[1]}: ${m[2]} is not between 1 and 4294967295`);
+      throw new BadValueError(`--max-entries ${m[1]}: ${m[2]} is not between 1 and 4294967295`, {
+        target: `--max-entries ${m[1]}`,
+        value: m[2],
+        type: '__u32 (1..4294967295)',
+      });
     out.set(map.name, n);
   }
   return out;

@@ -10,6 +10,8 @@ import type { BtfDatasec, BtfType } from '../btf/types.js';
 import { FormatError } from '../errors/index.js';
 import { sectionInfo, type SectionInfo } from './sections.js';
 import { checkBtfReferences, checkDataSectionSize } from './validate.js';
+import { DataImages } from './globals.js';
+import type { Encodable } from '../btf/encode.js';
 
 /** A program as compiled: name, ELF section, what it attaches to and its size. */
 export interface ProgramSpec extends SectionInfo {
@@ -90,7 +92,10 @@ export interface GlobalSpec {
   initial: Uint8Array;
 }
 
-/** A parsed BPF object file. */
+/**
+ * A parsed BPF object file, and the values its globals will be loaded with (setGlobal): load it with
+ * `load(spec)` (object/load.ts). Reading and setting need no kernel and no privileges.
+ */
 export class ObjectSpec {
   readonly elf: ElfFile;
   readonly btf?: Btf;
@@ -99,6 +104,7 @@ export class ObjectSpec {
   readonly maps: MapSpec[];
   readonly globals: GlobalSpec[];
   readonly license: string;
+  private images?: DataImages;
 
   /** Parses an object; throws FormatError with a one-line reason when it is not a usable BPF object. */
   constructor(data: Uint8Array) {
@@ -129,6 +135,36 @@ export class ObjectSpec {
       throw asFormatError(e, 'malformed BPF object');
     }
     if (this.programs.length === 0) throw new FormatError('the object holds no BPF programs');
+  }
+
+  /** The object's bytes, as parsed (what the loader hands libbpf). */
+  get bytes(): Uint8Array {
+    return this.elf.data;
+  }
+
+  /**
+   * Sets global `name` to `value` for the load, checked against its BTF type: integers with range
+   * checks (strings of digits too), bools, enums by name or value, char arrays from strings, arrays,
+   * structs by field. Throws NotFoundError for an unknown global, BadValueError for a value that
+   * does not fit. No kernel needed.
+   */
+  setGlobal(name: string, value: Encodable): void {
+    this.data().set(name, value);
+  }
+
+  /** The bytes global `name` will be loaded with (its initial value until setGlobal changes it). */
+  globalBytes(name: string): Uint8Array | undefined {
+    return this.data().bytes(name);
+  }
+
+  /** The data-section images (.rodata, .data, .bss, …) as they will be loaded, by section name. */
+  dataImages(): ReadonlyMap<string, Uint8Array> {
+    return this.data().sections;
+  }
+
+  private data(): DataImages {
+    this.images ??= new DataImages(this.elf, this.globals, this.btf);
+    return this.images;
   }
 
   /** The program called `name`. */

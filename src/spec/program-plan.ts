@@ -4,7 +4,7 @@
  * hook is missing while others remain. Pure: what the kernel has comes in through `missing`, and
  * programs that already failed to load through `failed`.
  */
-import { UsageError } from '../errors/index.js';
+import { BadValueError, NotFoundError } from '../errors/index.js';
 import type { AlternativeGroup } from './alternatives.js';
 import type { ProgramSpec } from './object.js';
 
@@ -35,7 +35,7 @@ export interface ProgramPlan {
 
 /**
  * Plans the load. `missing(p)` says why the kernel cannot run p's hook (undefined: it can);
- * `failed` holds programs whose load already failed, with the error. Throws UsageError for unknown
+ * `failed` holds programs whose load already failed, with the error. Throws NotFoundError or BadValueError for unknown
  * names or contradictory choices, and the first missing hook's error when nothing would be left.
  */
 export function planPrograms(
@@ -98,8 +98,9 @@ function pickChoice(
   const forced = group.choices.flatMap((c, i) => (c.some((n) => include.has(n)) ? [i] : []));
   if (forced.length > 1) {
     const names = forced.map((i) => group.choices[i].find((n) => include.has(n))!);
-    throw new UsageError(
+    throw new BadValueError(
       `--program ${names.join(' and --program ')}: they are alternatives for ${group.hook}; pick one`,
+      { target: '--program', value: names },
     );
   }
   if (forced.length === 1) return forced[0];
@@ -114,9 +115,16 @@ function checkNames(programs: readonly ProgramSpec[], include: Set<string>, excl
   ] as const) {
     for (const n of names) {
       if (!known.has(n))
-        throw new UsageError(`${flag}: no program '${n}' (programs: ${[...known].join(', ')})`);
+        throw new NotFoundError(`${flag}: no program '${n}' (programs: ${[...known].join(', ')})`, {
+          what: 'program',
+          key: n,
+          available: [...known],
+        });
       if (flag === '--program' && exclude.has(n))
-        throw new UsageError(`--program ${n} and --no-program ${n} contradict each other`);
+        throw new BadValueError(`--program ${n} and --no-program ${n} contradict each other`, {
+          target: '--program',
+          value: n,
+        });
     }
   }
 }
@@ -125,7 +133,8 @@ function checkNames(programs: readonly ProgramSpec[], include: Set<string>, excl
 function nothingLeft(programs: readonly ProgramSpec[], skipped: SkippedProgram[]): Error {
   const first = skipped.find((s) => s.reason)?.reason;
   if (first) return first;
-  return new UsageError(
+  return new BadValueError(
     `no program left to load (${programs.map((p) => p.name).join(', ')} are all turned off)`,
+    { target: '--no-program', value: programs.map((p) => p.name) },
   );
 }

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { Btf } from '../../src/btf/btf.js';
 import { ElfFile } from '../../src/elf/reader.js';
-import { UsageError } from '../../src/errors/index.js';
+import { NotFoundError } from '../../src/errors/index.js';
 import { helperNamesFromBtf } from '../../src/asm/helpers.js';
 import { codeSections, disassemble, disassembleSection, listSection } from '../../src/asm/object.js';
 import { compileAsmFixture } from './build.js';
@@ -132,6 +132,6 @@ test('without relocations or BTF the raw encoding shows', async () => {
   assert.doesNotMatch(text, /^;/m);
   const noBtf = listSection(elf, sec.name, { btf: false, helpers });
   assert.equal(noBtf[0].proto, 'handle_enter', 'ELF function symbols label the code');
-  assert.throws(() => disassembleSection(elf, '.maps'), UsageError);
-  assert.throws(() => disassembleSection(elf, 'nope'), UsageError);
+  assert.throws(() => disassembleSection(elf, '.maps'), NotFoundError);
+  assert.throws(() => disassembleSection(elf, 'nope'), NotFoundError);
 });

@@ -10,7 +10,7 @@ import { compileBpf, fixture } from '../helpers/bpf.js';
 import { ObjectSpec } from '../../src/spec/object.js';
 import { decoderFor, toJson, type Decoded } from '../../src/btf/decode.js';
 import { encodeValue, type Encodable } from '../../src/btf/encode.js';
-import { UsageError } from '../../src/errors/index.js';
+import { BadValueError } from '../../src/errors/index.js';
 import type { Btf } from '../../src/btf/btf.js';
 
 const spec = new ObjectSpec(readFileSync(await compileBpf(fixture('codec.bpf.c'), 'codec')));
@@ -93,7 +93,7 @@ test('bad values are refused with the value named', () => {
   for (const [name, v, re] of bad)
     assert.throws(
       () => encode(name, v),
-      (e: unknown) => e instanceof UsageError && re.test(e.message),
+      (e: unknown) => e instanceof BadValueError && re.test(e.message),
       `${name}=${String(v)}`,
     );
 });

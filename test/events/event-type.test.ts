@@ -14,7 +14,7 @@ import {
   recordFits,
   settleEventType,
 } from '../../src/events/event-type.js';
-import { UsageError } from '../../src/errors/index.js';
+import { NotFoundError } from '../../src/errors/index.js';
 import { objectMeta } from '../../src/package/meta.js';
 import type { PackageMeta } from '../../src/package/types.js';
 import { ObjectSpec, type MapSpec } from '../../src/spec/object.js';
@@ -82,12 +82,13 @@ test('--event-type wins over the package, as `counts` or `struct counts`', () =>
   assert.equal(eventTypeFor(spec, rb, ['event'], 'counts')?.name, 'counts');
 });
 
-test('an unknown --event-type is a usage error naming it and listing the candidates', () => {
+test('an unknown --event-type is a NotFoundError naming it and listing the candidates', () => {
   assert.throws(
     () => chooseEventType(spec, rb, meta, 'nosuch'),
     (e: unknown) =>
-      e instanceof UsageError &&
-      e.exitCode === 2 &&
+      e instanceof NotFoundError &&
+      e.what === 'struct' &&
+      e.key === 'nosuch' &&
       e.message ===
         "--event-type: no struct 'nosuch' in the object's BTF (event types: event, counts; other structs: trace_event_raw_sys_enter, trace_entry)",
   );

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mapCreate } from '../../src/sys/bpf.js';
 import { BpfMap, numPossibleCpus } from '../../src/maps/map.js';
 import { possibleCpus } from '../../src/sys/cpus.js';
-import { SyscallError, UsageError } from '../../src/errors/index.js';
+import { BadValueError, SyscallError } from '../../src/errors/index.js';
 import { loadMapsFixture } from '../introspect/fixture.js';
 
 const u32 = (n: number): Uint8Array => new Uint8Array(new Uint32Array([n]).buffer);
@@ -75,7 +75,7 @@ test('array: every index exists, delete is refused, batch returns all slots', ()
       [0, 1, 2, 3, 4].map(u32),
     );
     assert.deepEqual(batch[4][1], u32(9));
-    assert.throws(() => m.update(1, new Uint8Array(3)), UsageError);
+    assert.throws(() => m.update(1, new Uint8Array(3)), BadValueError);
   } finally {
     m.close();
   }
@@ -95,7 +95,7 @@ test('percpu_array: one value per possible CPU in 8-byte slots', () => {
     const raw = m.lookupBytes(u32(1))!;
     assert.equal(raw.length, 8 * n);
     assert.equal(Buffer.from(raw).readUInt32LE(8 * (n - 1)), 10 + n - 1);
-    assert.throws(() => m.update(1, 5), UsageError);
+    assert.throws(() => m.update(1, 5), BadValueError);
     const batch = m.lookupBatch();
     assert.equal(batch.length, 3);
     assert.deepEqual(batch[1][1], vals.map(u32));

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { VerifierError } from '../../src/errors/index.js';
 import { libbpfReason } from '../../src/object/load-errors.js';
-import { extractVerifierLog } from '../../src/object/log.js';
+import { extractVerifierLog } from '../../src/sys/libbpf-log.js';
 
 const NULL_DEREF = `0: R1=ctx() R10=fp0
 ; u32 key = 0; @ verifier-reject.bpf.c:15

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { UsageError } from '../../src/errors/index.js';
+import { BadValueError } from '../../src/errors/index.js';
 import { onlineCpus, parseCpuList } from '../../src/sys/cpus.js';
 import { PerfEventArrayReader } from '../../src/perf/reader.js';
 import {
@@ -176,6 +176,6 @@ test('close() releases fds, mappings and the map entries', async () => {
 });
 
 test('rejects a map that is not a perf event array and bad ring sizes', () => {
-  assert.throws(() => PerfEventArrayReader.open(obj.mapFd('scratch')), UsageError);
-  assert.throws(() => PerfEventArrayReader.open(obj.mapFd('events'), { pagesPerCpu: 3 }), UsageError);
+  assert.throws(() => PerfEventArrayReader.open(obj.mapFd('scratch')), BadValueError);
+  assert.throws(() => PerfEventArrayReader.open(obj.mapFd('events'), { pagesPerCpu: 3 }), BadValueError);
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { UsageError } from '../../src/errors/index.js';
+import { BadValueError } from '../../src/errors/index.js';
 import { Poller } from '../../src/events/poller.js';
 import { RingBufReader } from '../../src/ringbuf/reader.js';
 import {
@@ -256,6 +256,6 @@ test('one explicit poller (without busy-mode timer) serves several readers', asy
 });
 
 test('rejects a map that is not a ring buffer', () => {
-  assert.throws(() => RingBufReader.open(obj.mapFd('scratch')), UsageError);
-  assert.throws(() => RingBufReader.open(obj.mapFd('events'), { size: 4096 }), UsageError);
+  assert.throws(() => RingBufReader.open(obj.mapFd('scratch')), BadValueError);
+  assert.throws(() => RingBufReader.open(obj.mapFd('events'), { size: 4096 }), BadValueError);
 });

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultMapSize, parseMaxEntries } from '../../src/spec/map-sizes.js';
 import { MAP_TYPES, type MapSpec } from '../../src/spec/object.js';
-import { UsageError } from '../../src/errors/index.js';
+import { BadValueError, NotFoundError } from '../../src/errors/index.js';
 
 function map(name: string, typeName: (typeof MAP_TYPES)[number], maxEntries = 0, valueSize = 8): MapSpec {
   return {
@@ -61,7 +61,7 @@ test('--max-entries name=N: known maps, 1..2^32-1', () => {
   ] as const)
     assert.throws(
       () => parseMaxEntries([arg], maps),
-      (e: unknown) => e instanceof UsageError && msg.test(e.message),
+      (e: unknown) => (e instanceof BadValueError || e instanceof NotFoundError) && msg.test(e.message),
       arg,
     );
 });

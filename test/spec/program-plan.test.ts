@@ -9,7 +9,7 @@ import { planPrograms } from '../../src/spec/program-plan.js';
 import { programAlternatives } from '../../src/spec/alternatives.js';
 import { sectionInfo } from '../../src/spec/sections.js';
 import type { ProgramSpec } from '../../src/spec/object.js';
-import { NotSupportedError, UsageError } from '../../src/errors/index.js';
+import { BadValueError, NotFoundError, NotSupportedError } from '../../src/errors/index.js';
 
 function prog(name: string, section: string): ProgramSpec {
   return { name, section, insnOffset: 0, insnCount: 1, ...sectionInfo(section) };
@@ -84,13 +84,13 @@ test('bad choices: unknown names, two alternatives by hand, one name both ways',
   assert.throws(
     () => planPrograms(PROGS, GROUPS, { include: ['nope'] }, noMissing),
     (e: unknown) =>
-      e instanceof UsageError &&
+      e instanceof NotFoundError &&
       e.message ===
         "--program: no program 'nope' (programs: exec_btf, exec_raw, exec_tp, on_getppid, no_such)",
   );
   assert.throws(
     () => planPrograms(PROGS, GROUPS, { exclude: ['nope'] }, noMissing),
-    /^UsageError: --no-program: no program 'nope'/,
+    /^NotFoundError: --no-program: no program 'nope'/,
   );
   assert.throws(
     () => planPrograms(PROGS, GROUPS, { include: ['exec_btf', 'exec_raw'] }, noMissing),
@@ -110,6 +110,6 @@ test('nothing left: the first missing hook is the error; all turned off is a usa
   );
   assert.throws(
     () => planPrograms(PROGS.slice(3), [], { exclude: ['on_getppid', 'no_such'] }, noMissing),
-    (e: unknown) => e instanceof UsageError && /no program left to load/.test(e.message),
+    (e: unknown) => e instanceof BadValueError && /no program left to load/.test(e.message),
   );
 });

@@ -4,6 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import { UsageError } from '../../errors/index.js';
+import { asUsage } from '../usage.js';
 import type { Encodable } from '../../btf/encode.js';
 import { globalOptions, globalValue, type GlobalOption } from '../run/options.js';
 import { looksLikeTarget } from '../run/target.js';
@@ -61,7 +62,11 @@ export function register(program: Command): void {
     .helpOption(false)
     .action(async (_target: string | undefined, _opts: unknown, cmd: Command) => {
       // No options are declared here, so commander hands every argument through in cmd.args.
-      await runCommand(cmd.args);
+      try {
+        await runCommand(cmd.args);
+      } catch (e) {
+        throw asUsage(e);
+      }
     });
 }
 

@@ -6,7 +6,7 @@
  * the same cleanup. Needs root (or CAP_BPF + CAP_PERFMON).
  */
 import { BpfObject } from '../../object/collection.js';
-import { setLibbpfLog } from '../../object/log.js';
+import { setLibbpfLog } from '../../sys/libbpf-log.js';
 import { onStopSignal } from '../process.js';
 import { chooseEventType, eventMaps, type EventChoice } from '../../events/event-type.js';
 import { RingBufReader } from '../../ringbuf/reader.js';

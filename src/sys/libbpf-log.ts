@@ -2,7 +2,7 @@
  * Collects libbpf's log lines: everything goes to an optional live sink (--verbose), and the lines of
  * the operation in progress are kept so a failure can be explained, verifier logs included.
  */
-import { libbpf, PRINT_LEVEL } from '../sys/libbpf.js';
+import { libbpf, PRINT_LEVEL } from './libbpf.js';
 
 /** A sink for libbpf's log lines (level: 0 warn, 1 info, 2 debug). */
 export type LogSink = (level: number, line: string) => void;
