@@ -127,6 +127,16 @@ export class ClosedError extends BpfkitError {
   }
 }
 
+/** An operation in the wrong phase of a handle's life: a map before its object is loaded, setGlobal after. */
+export class StateError extends BpfkitError {
+  /** The phase the handle was in: 'loaded' (too late) or 'not loaded' (too early). */
+  readonly state: 'loaded' | 'not loaded';
+  constructor(message: string, state: 'loaded' | 'not loaded') {
+    super(message);
+    this.state = state;
+  }
+}
+
 /** A value that does not fit where it goes: a global's BTF type, a map key or value, an option. */
 export class BadValueError extends BpfkitError {
   /** Where the value was going: a global's or option's name, "key of map x". */

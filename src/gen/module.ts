@@ -240,7 +240,7 @@ function embeddedBlock(ctx: Ctx, object: Uint8Array, globals: GlobalSpec[]): str
 function loadBlock(program: string, objectType: string): string {
   return [
     tsdoc([
-      `Opens ${program}, sets \`globals\`, loads it (CO-RE against the kernel's BTF), starts reading its event maps and attaches its programs. Throws UsageError on a bad global value, VerifierError when the kernel rejects a program, NotSupportedError when a hook is missing.`,
+      `Opens ${program}, sets \`globals\`, loads it (CO-RE against the kernel's BTF), starts reading its event maps and attaches its programs. Throws NotFoundError for an unknown global and BadValueError for a bad global value, VerifierError when the kernel rejects a program, NotSupportedError when a hook is missing.`,
       'Needs root (or CAP_BPF and CAP_PERFMON), libbpf.so.1 and kernel BTF.',
     ]).trimEnd(),
     `export function load(globals: Globals = {}, options: LoadOptions = {}): Promise<${objectType}> {`,

@@ -6,6 +6,7 @@
  * Needs root (or CAP_BPF + CAP_PERFMON), libbpf.so.1 and kernel BTF, like BpfObject.
  */
 import { gunzipSync } from 'node:zlib';
+import { ObjectSpec } from '../spec/object.js';
 import { BpfObject } from '../object/collection.js';
 import type { AttachOptions } from '../links/attach.js';
 import { BpfMap, type MapInput, type UpdateFlag } from '../maps/map.js';
@@ -16,7 +17,7 @@ import { eventMaps, eventTypeFor } from '../events/event-type.js';
 import type { EventReader } from '../events/stream.js';
 import { RingBufReader } from '../ringbuf/reader.js';
 import { PerfEventArrayReader } from '../perf/reader.js';
-import { FormatError, UsageError } from '../errors/index.js';
+import { ClosedError, FormatError, NotFoundError } from '../errors/index.js';
 
 /** What a generated module embeds: the object and the names it was generated for. */
 export interface EmbeddedObject {
@@ -105,7 +106,7 @@ export interface GeneratedObject<T extends GeneratedTypes> extends Disposable, A
 }
 
 /**
- * Opens `embedded`, sets `globals` (each checked against its BTF type; UsageError on a bad value),
+ * Opens `embedded`, sets `globals` (each checked against its BTF type: NotFoundError for an unknown one, BadValueError for a bad value),
  * loads with CO-RE, opens a reader on every event map (before attaching, so no record is missed)
  * and attaches. Throws VerifierError/NotSupportedError as BpfObject.load/attachAll do.
  */
@@ -114,13 +115,15 @@ export async function loadGenerated<T extends GeneratedTypes>(
   globals: object,
   options: GeneratedLoadOptions<keyof T['programs'] & string> = {},
 ): Promise<GeneratedObject<T>> {
-  const obj = BpfObject.open(unpack(embedded), { name: embedded.name, btfPath: options.btfPath });
+  const spec = new ObjectSpec(unpack(embedded));
+  // Checked on the spec: a bad value is told before privileges or the kernel are needed.
+  for (const [name, value] of Object.entries(globals)) {
+    if (value !== undefined) spec.setGlobal(name, value as Encodable);
+  }
+  const obj = BpfObject.open(spec, { name: embedded.name, btfPath: options.btfPath });
   const streams: Stream[] = [];
   const maps: BpfMap[] = [];
   try {
-    for (const [name, value] of Object.entries(globals)) {
-      if (value !== undefined) obj.setGlobal(name, value as Encodable);
-    }
     for (const [name, on] of Object.entries(options.autoload ?? {})) {
       if (on !== undefined) obj.setAutoload(name, on as boolean);
     }
@@ -163,7 +166,7 @@ function handle<T extends GeneratedTypes>(
   let closing: Promise<void> | undefined;
   // After close, fds may be reused by anything the process opens: nothing may touch them again.
   const live = (what: string): void => {
-    if (closing) throw new UsageError(`${what}: ${embedded.name} is closed`);
+    if (closing) throw new ClosedError(`object ${embedded.name}`, what);
   };
   const close = (): Promise<void> => {
     closing ??= (async () => {
@@ -179,7 +182,9 @@ function handle<T extends GeneratedTypes>(
     Object.freeze(Object.fromEntries(names.map((n, i) => [n, make(n, i)])));
   const none: AsyncIterable<never> = {
     [Symbol.asyncIterator]: () => {
-      throw new UsageError(`${embedded.name} has no ring buffer or perf event array to read events from`);
+      throw new NotFoundError(`${embedded.name} has no ring buffer or perf event array to read events from`, {
+        what: 'map',
+      });
     },
   };
   const out: Record<PropertyKey, unknown> = {
@@ -264,7 +269,7 @@ class Stream implements AsyncIterable<unknown> {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<unknown> {
-    if (this.closed) throw new UsageError(`events of map ${this.map}: the object is closed`);
+    if (this.closed) throw new ClosedError('object', `events of map ${this.map}`);
     if (this.reader.closed) this.reader = this.open();
     return this.reader.records(this.decode);
   }

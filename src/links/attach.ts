@@ -17,17 +17,13 @@ import {
 } from '../errors/index.js';
 import { withLog } from '../sys/libbpf-log.js';
 import type { ProgramSpec } from '../spec/object.js';
+import { Link } from './link.js';
 import { parseUprobeTarget, resolveUprobe } from './uprobe-target.js';
 import { attachTc, attachXdp, type TcMode } from './net.js';
 import type { NetHookDefaults } from '../package/net-hooks.js';
 import { haveKprobes, kprobesMissing, rawTracepointMissing, tracepointMissing } from './hook-support.js';
 
-/** An attachment; destroy() detaches it. */
-export interface Link {
-  /** What it is attached to, e.g. "tracepoint:syscalls:sys_enter_openat". */
-  readonly description: string;
-  destroy(): void;
-}
+export { Link };
 
 /** Options for attaching. */
 export interface AttachOptions {
@@ -102,16 +98,7 @@ export function attachProgram(prog: BpfProgramPtr, spec: ProgramSpec, opts: Atta
 }
 
 function link(ptr: BpfLinkPtr, description: string): Link {
-  let live = true;
-  return {
-    description,
-    destroy() {
-      if (live) {
-        live = false;
-        libbpf().linkDestroy(ptr);
-      }
-    },
-  };
+  return new Link(description, () => libbpf().linkDestroy(ptr));
 }
 
 function viaLibbpf(

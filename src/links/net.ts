@@ -18,7 +18,7 @@ import {
 } from '../errors/index.js';
 import type { ProgramSpec } from '../spec/object.js';
 import type { NetHookDefaults } from '../package/net-hooks.js';
-import type { Link } from './attach.js';
+import { Link } from './link.js';
 
 /** How tc programs attach: tcx links, a clsact qdisc, or tcx when the kernel has it (the default). */
 export type TcMode = 'auto' | 'tcx' | 'clsact';
@@ -134,18 +134,12 @@ function attachClsact(
   if (ownQdiscs.has(dev.ifindex)) ownQdiscs.set(dev.ifindex, ownQdiscs.get(dev.ifindex)! + 1);
   // libbpf writes back the handle and priority the kernel chose; the filter is removed by them.
   const filter = tcOpts(opts.readUInt32LE(TC_OPTS.handle), opts.readUInt32LE(TC_OPTS.priority), 0);
-  let live = true;
-  return {
-    description,
-    destroy() {
-      if (!live) return;
-      live = false;
-      lib.tcDetach(hook, filter); // fails only when someone else removed it already
-      const left = ownQdiscs.get(dev.ifindex);
-      if (left !== undefined) ownQdiscs.set(dev.ifindex, left - 1);
-      releaseQdisc(dev.ifindex);
-    },
-  };
+  return new Link(description, () => {
+    lib.tcDetach(hook, filter); // fails only when someone else removed it already
+    const left = ownQdiscs.get(dev.ifindex);
+    if (left !== undefined) ownQdiscs.set(dev.ifindex, left - 1);
+    releaseQdisc(dev.ifindex);
+  });
 }
 
 /** Removes the clsact qdisc of `ifindex` when bpfkit created it and has no filter left on it. */
@@ -204,16 +198,7 @@ function resolveInterface(spec: ProgramSpec, o: NetAttachOptions): { ifindex: nu
 }
 
 function fdLink(fd: number, description: string): Link {
-  let live = true;
-  return {
-    description,
-    destroy() {
-      if (live) {
-        live = false;
-        closeFd(fd);
-      }
-    },
-  };
+  return new Link(description, () => closeFd(fd));
 }
 
 function attachFailed(description: string, err: number): AttachError | PermissionError {

@@ -22,7 +22,7 @@ import { mapInfo, type MapInfo } from '../sys/objinfo.js';
 import type { Btf } from '../btf/btf.js';
 import { decoderFor, type Decoded } from '../btf/decode.js';
 import { encodeValue, type Encodable } from '../btf/encode.js';
-import { MAP_TYPES } from '../spec/object.js';
+import { MAP_TYPES, type MapSpec } from '../spec/object.js';
 import { BadValueError, NotFoundError, SyscallError } from '../errors/index.js';
 import { loadBtfById } from '../sys/btf-object.js';
 
@@ -41,6 +41,8 @@ export interface BpfMapOptions {
   btf?: Btf | false;
   keyType?: number;
   valueType?: number;
+  /** What the object file declares about the map, when it comes from a loaded object. */
+  spec?: MapSpec;
 }
 
 const PERCPU_TYPES = new Set(['percpu_hash', 'percpu_array', 'lru_percpu_hash', 'percpu_cgroup_storage']);
@@ -67,6 +69,8 @@ export class BpfMap {
   readonly nValues: number;
   /** Distance between per-CPU value slots (value size rounded up to 8), or the value size. */
   readonly valueStride: number;
+  /** What the object file declares about the map, when it comes from a loaded object. */
+  readonly spec?: MapSpec;
   private closed = false;
 
   /** Wraps an fd the caller hands over (closed by close()). */
@@ -79,6 +83,7 @@ export class BpfMap {
     this.perCpu = PERCPU_TYPES.has(this.typeName);
     this.nValues = this.perCpu ? numPossibleCpus() : 1;
     this.valueStride = this.perCpu ? roundUp8(info.valueSize) : info.valueSize;
+    this.spec = opts.spec;
   }
 
   /** Takes ownership of `fd`, reads its info and, unless `opts.btf === false`, the map's BTF. */

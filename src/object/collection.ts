@@ -1,24 +1,27 @@
 /**
- * `BpfObject`: a BPF object opened through libbpf — set globals, pick programs, load with CO-RE,
- * attach, reach its maps, and close everything. Needs root (or CAP_BPF + CAP_PERFMON), libbpf.so.1
- * and kernel BTF for CO-RE.
+ * `BpfObject`: a BPF object in the kernel, opened through libbpf from its ObjectSpec — choose
+ * programs and map sizes, load with CO-RE (globals as the spec holds them), attach, reach its maps
+ * and programs as handles, and close everything. Needs root (or CAP_BPF + CAP_PERFMON), libbpf.so.1
+ * and kernel BTF for CO-RE. `load(spec)` (load.ts) does open, choose and load in one call.
  */
-import { readFileSync } from 'node:fs';
-import { readBtfHeader } from '../btf/header.js';
-import { ObjectSpec, type GlobalSpec, type MapSpec, type ProgramSpec } from '../spec/object.js';
-import { encodeValue, type Encodable } from '../btf/encode.js';
+import { ObjectSpec, type GlobalSpec, type MapSpec } from '../spec/object.js';
+import type { Encodable } from '../btf/encode.js';
 import { libbpf, type BpfMapPtr, type BpfObjectPtr, type BpfProgramPtr } from '../sys/libbpf.js';
-import { errno } from '../sys/libc.js';
+import { dupFd } from '../sys/libc.js';
 import { ensureMounts } from '../sys/mounts.js';
 import { requireBpfPrivileges } from '../sys/privileges.js';
-import { BpfkitError, FormatError, UsageError } from '../errors/index.js';
+import { ClosedError, NotFoundError, StateError } from '../errors/index.js';
 import { withLog } from '../sys/libbpf-log.js';
 import { loadError } from './load-errors.js';
 import { assignProgramTypes } from './prog-types.js';
 import { attachProgram, type AttachOptions, type Link } from '../links/attach.js';
+import { BpfMap } from '../maps/map.js';
 import { track, untrack } from './cleanup.js';
-import { VMLINUX_BTF_PATH } from '../btf/btf.js';
 import { defaultMapSize, type MapSize } from '../spec/map-sizes.js';
+import { checkBtfFile, libbpfOpener, readObjectFile } from './open.js';
+import { Program, type ProgramOwner } from './program.js';
+
+export { Program };
 
 /** Options for opening an object. */
 export interface OpenOptions {
@@ -28,29 +31,17 @@ export interface OpenOptions {
   btfPath?: string;
 }
 
-/** A program of an opened object. */
-export interface Program {
-  readonly spec: ProgramSpec;
-  /** Kernel fd once loaded, else negative (libbpf's -errno). */
-  readonly fd: number;
-  /** Whether the program is loaded (and attached by attachAll). */
-  autoload: boolean;
-}
+/** A map of a loaded object: a BpfMap that knows what the object file declares about it. */
+export type ObjectMap = BpfMap & { readonly spec: MapSpec };
 
-/** A map of an opened object, with its fd once loaded. */
-export interface ObjectMap {
-  readonly spec: MapSpec;
-  /** Kernel fd once loaded, else negative (libbpf's -errno). */
-  readonly fd: number;
-}
-
-/** An opened (and later loaded and attached) BPF object. Always `close()` it, or let exit handlers do so. */
-export class BpfObject {
+/** An opened (and later loaded and attached) BPF object. close() it, or `using obj = …`. */
+export class BpfObject implements ProgramOwner, Disposable {
   readonly spec: ObjectSpec;
   private obj: BpfObjectPtr | null;
   private readonly progPtrs = new Map<string, BpfProgramPtr>();
   private readonly mapPtrs = new Map<string, BpfMapPtr>();
-  private readonly sections = new Map<string, Uint8Array>();
+  private readonly handles = new Map<string, Program>();
+  private readonly mapHandles = new Map<string, ObjectMap>();
   /** Autoload choices made with setAutoload, kept to apply again when a failed load reopens the object. */
   private readonly autoloads = new Map<string, boolean>();
   /** Map sizes set with setMaxEntries/setValueSize. */
@@ -67,98 +58,68 @@ export class BpfObject {
     this.spec = spec;
     this.obj = reopen();
     this.readHandles();
-    for (const g of spec.globals) {
-      if (!this.sections.has(g.section)) {
-        const sec = spec.elf.section(g.section);
-        const size = sec ? sec.size : 0;
-        const img = new Uint8Array(size);
-        for (const x of spec.globals.filter((y) => y.section === g.section)) img.set(x.initial, x.offset);
-        this.sections.set(g.section, img);
-      }
-    }
   }
 
-  /** Opens an object from a file path or from its bytes. Checks privileges and the object's format first. */
-  static open(source: string | Uint8Array, opts: OpenOptions = {}): BpfObject {
-    let data: Uint8Array;
+  /**
+   * Opens an object: an ObjectSpec (whose globals are what gets loaded), a file path or the object's
+   * bytes. Checks privileges first, and mounts tracefs and bpffs when missing (as root).
+   */
+  static open(source: ObjectSpec | string | Uint8Array, opts: OpenOptions = {}): BpfObject {
     let name = opts.name;
-    if (typeof source === 'string') {
-      try {
-        data = readFileSync(source);
-      } catch (e) {
-        throw new BpfkitError(
-          `cannot read ${source}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-        );
-      }
+    let spec: ObjectSpec;
+    if (source instanceof ObjectSpec) spec = source;
+    else if (typeof source === 'string') {
+      spec = new ObjectSpec(readObjectFile(source));
       name ??= source.replace(/.*\//, '').replace(/\.(bpf\.)?o$/, '');
-    } else data = source;
-    const spec = new ObjectSpec(data);
+    } else spec = new ObjectSpec(source);
     requireBpfPrivileges();
     ensureMounts();
-    const lib = libbpf();
     const btfPath = opts.btfPath ?? process.env.BPFKIT_BTF;
     if (btfPath !== undefined) checkBtfFile(btfPath, opts.btfPath !== undefined ? '--btf' : 'BPFKIT_BTF');
-    // libbpf keeps pointers into the buffer only during open; a private copy keeps it alive meanwhile
-    // (and lets a failed load open the object again).
-    const buf = Buffer.from(data);
-    const openMem = (): BpfObjectPtr => {
-      const { result: obj, log } = withLog(() =>
-        lib.openMem(buf, buf.length, {
-          sz: 0,
-          object_name: (name ?? 'bpfkit').slice(0, 15),
-          relaxed_maps: false,
-          pin_root_path: null,
-          kconfig: null,
-          btf_custom_path: btfPath ?? null,
-          kernel_log_buf: null,
-          kernel_log_size: 0,
-          kernel_log_level: 0,
-        }),
-      );
-      if (!obj)
-        throw new FormatError(`libbpf cannot open the object: ${lastError(log) ?? `errno ${errno()}`}`);
-      return obj;
-    };
-    const o = new BpfObject(spec, openMem);
+    const o = new BpfObject(spec, libbpfOpener(spec.bytes, name ?? 'bpfkit', btfPath));
     track(o);
     return o;
   }
 
   /** Programs of the object, in ELF order. */
   get programs(): Program[] {
-    const lib = libbpf();
-    // Handles are looked up on each access: a failed load reopens the object with new ones.
-    const ptr = (name: string): BpfProgramPtr => this.progPtr(name);
-    const remember = (name: string, v: boolean): void => void this.autoloads.set(name, v);
-    return this.spec.programs.map((spec) => ({
-      spec,
-      get fd() {
-        return lib.programFd(ptr(spec.name));
-      },
-      get autoload() {
-        return lib.programAutoload(ptr(spec.name));
-      },
-      set autoload(v: boolean) {
-        remember(spec.name, v);
-        lib.setAutoload(ptr(spec.name), v);
-      },
-    }));
+    return this.spec.programs.map((p) => this.program(p.name));
   }
 
-  /** The program called `name`; throws UsageError listing the programs when absent. */
+  /** The program called `name`; throws NotFoundError listing the programs when absent. */
   program(name: string): Program {
-    const p = this.programs.find((x) => x.spec.name === name);
-    if (!p)
-      throw new UsageError(
-        `no program '${name}' (programs: ${this.spec.programs.map((x) => x.name).join(', ')})`,
-      );
-    return p;
+    let h = this.handles.get(name);
+    if (!h) {
+      const spec = this.spec.program(name);
+      if (!spec) {
+        const names = this.spec.programs.map((x) => x.name);
+        throw new NotFoundError(`no program '${name}' (programs: ${names.join(', ')})`, {
+          what: 'program',
+          key: name,
+          available: names,
+        });
+      }
+      this.handles.set(name, (h = new Program(spec, this)));
+    }
+    return h;
+  }
+
+  /** Kernel fd of program `name` once loaded, else negative (libbpf's -errno). */
+  programFd(name: string): number {
+    return libbpf().programFd(this.progPtr(name));
+  }
+
+  /** Whether program `name` is loaded by load(). */
+  autoloadOf(name: string): boolean {
+    return libbpf().programAutoload(this.progPtr(name));
   }
 
   /** Chooses whether a program is loaded; call before load() (e.g. to pick tp_btf or raw_tp). */
   setAutoload(name: string, autoload: boolean): void {
     this.requireOpen('setAutoload');
-    this.program(name).autoload = autoload;
+    this.program(name);
+    this.autoloads.set(name, autoload);
+    libbpf().setAutoload(this.progPtr(name), autoload);
   }
 
   /**
@@ -183,42 +144,30 @@ export class BpfObject {
   }
 
   /**
-   * Sets a global by name before load, type-checked against BTF (integers with range checks, bool,
-   * enums by name or value, char arrays from strings, arrays, structs). Throws UsageError on an
-   * unknown name (listing the globals) or a bad value.
+   * Sets a global before load: the same as `spec.setGlobal` (see ObjectSpec), refused once loaded.
+   * Throws NotFoundError for an unknown global, BadValueError for a value that does not fit.
    */
   setGlobal(name: string, value: Encodable): void {
     this.requireOpen('setGlobal');
-    const g = this.spec.globals.find((x) => x.name === name);
-    if (!g) {
-      const names = this.spec.globals.map((x) => x.name);
-      throw new UsageError(
-        `no global '${name}'` +
-          (names.length ? ` (globals: ${names.join(', ')})` : ' (the object has no globals)'),
-      );
-    }
-    const btf = this.spec.btf!;
-    const img = this.sections.get(g.section)!;
-    encodeValue(btf, g.type, value, name, img, g.offset);
+    this.spec.setGlobal(name, value);
   }
 
   /** Current bytes of a global (the value that will be, or was, loaded). */
   globalBytes(name: string): Uint8Array | undefined {
-    const g = this.spec.globals.find((x) => x.name === name);
-    return g && this.sections.get(g.section)?.subarray(g.offset, g.offset + g.size);
+    return this.spec.globalBytes(name);
   }
 
   /**
    * Loads maps and programs with CO-RE relocation against the kernel's BTF. Throws VerifierError
    * (with the full log) when the verifier rejects a program, NotSupportedError when a hook or
    * feature is missing, LoadError with libbpf's reason otherwise. After a failure the object is
-   * open again as before the load (globals, autoload choices and map sizes kept), so it can be
-   * changed and loaded again.
+   * open again as before the load (autoload choices and map sizes kept), so it can be changed and
+   * loaded again.
    */
   load(): void {
     this.requireOpen('load');
     const lib = libbpf();
-    for (const [section, img] of this.sections) {
+    for (const [section, img] of this.spec.dataImages()) {
       const m = this.dataMapPtr(section);
       if (m && img.length) lib.setInitialValue(m, img, img.length);
     }
@@ -239,23 +188,21 @@ export class BpfObject {
 
   /**
    * Attaches every loaded program by its section (see links/attach.ts), except those already attached
-   * with attach(); returns the new links.
+   * with attach(); loads first if needed. Returns the new links, which close() detaches.
    */
   attachAll(opts: AttachOptions = {}): Link[] {
     if (!this.loaded) this.load();
     const out: Link[] = [];
     for (const p of this.programs) {
-      if (!p.autoload || this.attached.has(p.spec.name)) continue;
-      this.attached.add(p.spec.name);
-      const links = attachProgram(this.progPtr(p.spec.name), p.spec, opts);
-      this.links.push(...links);
-      out.push(...links);
+      if (!p.autoload || this.attached.has(p.name)) continue;
+      out.push(...this.attach(p.name, opts));
     }
     return out;
   }
 
   /** Attaches one program with explicit options (e.g. a uprobe target or perf_event frequency). */
   attach(name: string, opts: AttachOptions = {}): Link[] {
+    if (!this.obj) throw new ClosedError('object', `attach ${name}`);
     if (!this.loaded) this.load();
     const p = this.program(name);
     const links = attachProgram(this.progPtr(name), p.spec, opts);
@@ -264,19 +211,40 @@ export class BpfObject {
     return links;
   }
 
-  /** Maps of the object with their fds (after load). */
+  /** Every map of the object as a handle (after load): `.maps` maps and global data sections. */
   get maps(): ObjectMap[] {
-    const lib = libbpf();
-    return this.spec.maps.map((spec) => {
-      const ptr = spec.section === '.maps' ? this.mapPtrs.get(spec.name) : this.dataMapPtr(spec.section);
-      return { spec, fd: ptr && this.loaded ? lib.mapFd(ptr) : -1 };
-    });
+    return this.spec.maps.map((m) => this.map(m.name));
   }
 
-  /** The map called `name`; throws UsageError listing the maps when absent. */
+  /**
+   * The map called `name` (after load): lookups, updates and iteration decoded through the object's
+   * BTF. The handle is the object's: closed with it. Throws NotFoundError listing the maps when
+   * absent, StateError before load.
+   */
   map(name: string): ObjectMap {
-    const m = this.maps.find((x) => x.spec.name === name);
-    if (!m) throw new UsageError(`no map '${name}' (maps: ${this.spec.maps.map((x) => x.name).join(', ')})`);
+    const cached = this.mapHandles.get(name);
+    if (cached) return cached;
+    const spec = this.spec.maps.find((x) => x.name === name);
+    if (!spec) {
+      const names = this.spec.maps.map((x) => x.name);
+      throw new NotFoundError(`no map '${name}' (maps: ${names.join(', ')})`, {
+        what: 'map',
+        key: name,
+        available: names,
+      });
+    }
+    if (!this.obj) throw new ClosedError('object', `map ${name}`);
+    if (!this.loaded) throw new StateError(`map ${name}: the object is not loaded yet`, 'not loaded');
+    const ptr = spec.section === '.maps' ? this.mapPtrs.get(name) : this.dataMapPtr(spec.section);
+    const fd = ptr ? libbpf().mapFd(ptr) : -1;
+    if (fd < 0) throw new NotFoundError(`map ${name} was not created (no fd)`, { what: 'map', key: name });
+    const m = BpfMap.fromFd(dupFd(fd, `map ${name}`), {
+      btf: this.spec.btf ?? false,
+      keyType: spec.keyType,
+      valueType: spec.valueType,
+      spec,
+    }) as ObjectMap;
+    this.mapHandles.set(name, m);
     return m;
   }
 
@@ -285,14 +253,20 @@ export class BpfObject {
     return this.loaded;
   }
 
-  /** Detaches every link and frees the object (programs and maps). Idempotent. */
+  /** Detaches every link, closes the map handles and frees the object (programs and maps). Idempotent. */
   close(): void {
-    for (const l of this.links.splice(0)) l.destroy();
+    for (const l of this.links.splice(0)) l.close();
+    for (const m of this.mapHandles.values()) m.close();
+    this.mapHandles.clear();
     if (this.obj) {
       libbpf().close(this.obj);
       this.obj = null;
     }
     untrack(this);
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
   }
 
   private readHandles(): void {
@@ -309,7 +283,11 @@ export class BpfObject {
     const m = this.spec.maps.find((x) => x.name === name && x.section === '.maps');
     if (!m) {
       const names = this.spec.maps.filter((x) => x.section === '.maps').map((x) => x.name);
-      throw new UsageError(`no map '${name}'` + (names.length ? ` (maps: ${names.join(', ')})` : ''));
+      throw new NotFoundError(`no map '${name}'` + (names.length ? ` (maps: ${names.join(', ')})` : ''), {
+        what: 'map',
+        key: name,
+        available: names,
+      });
     }
     this.sizes.set(name, { ...this.sizes.get(name), ...size });
   }
@@ -328,7 +306,7 @@ export class BpfObject {
 
   private progPtr(name: string): BpfProgramPtr {
     const p = this.progPtrs.get(name);
-    if (!p) throw new UsageError(`no program '${name}'`);
+    if (!p) throw new NotFoundError(`no program '${name}'`, { what: 'program', key: name });
     return p;
   }
 
@@ -341,35 +319,7 @@ export class BpfObject {
   }
 
   private requireOpen(what: string): void {
-    if (!this.obj) throw new BpfkitError(`${what}: the object is closed`);
-    if (this.loaded) throw new BpfkitError(`${what}: the object is already loaded`);
-  }
-}
-
-function lastError(log: string): string | undefined {
-  return log
-    .split('\n')
-    .filter((l) => l.trim())
-    .at(-1)
-    ?.replace(/^libbpf: /, '');
-}
-
-/** The VMLINUX BTF path used by default (re-exported for messages). */
-export { VMLINUX_BTF_PATH };
-
-/** Fails early, in one sentence, when the BTF file given for CO-RE is missing or not BTF. */
-function checkBtfFile(path: string, what: string): void {
-  let data: Buffer;
-  try {
-    data = readFileSync(path);
-  } catch (e) {
-    throw new BpfkitError(
-      `${what}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-    );
-  }
-  try {
-    readBtfHeader(data);
-  } catch (e) {
-    throw new FormatError(`${what}: ${path} is not a BTF file (${(e as Error).message})`);
+    if (!this.obj) throw new ClosedError('object', what);
+    if (this.loaded) throw new StateError(`${what}: the object is already loaded`, 'loaded');
   }
 }

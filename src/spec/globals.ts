@@ -33,9 +33,9 @@ export class DataImages {
 
   /**
    * Writes global `name`. Throws NotFoundError for an unknown name (listing the globals) and
-   * BadValueError for a value its type cannot hold.
+   * BadValueError for a value its type cannot hold, naming it `label` (e.g. the option that set it).
    */
-  set(name: string, value: Encodable): void {
+  set(name: string, value: Encodable, label = name): void {
     const g = this.globals.find((x) => x.name === name);
     if (!g || !this.btf) {
       const names = this.globals.map((x) => x.name);
@@ -45,7 +45,7 @@ export class DataImages {
         { what: 'global', key: name, available: names },
       );
     }
-    encodeValue(this.btf, g.type, value, name, this.images.get(g.section), g.offset);
+    encodeValue(this.btf, g.type, value, label, this.images.get(g.section), g.offset);
   }
 
   /** The bytes of global `name` as they stand (a view into its section's image). */

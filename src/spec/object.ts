@@ -146,10 +146,10 @@ export class ObjectSpec {
    * Sets global `name` to `value` for the load, checked against its BTF type: integers with range
    * checks (strings of digits too), bools, enums by name or value, char arrays from strings, arrays,
    * structs by field. Throws NotFoundError for an unknown global, BadValueError for a value that
-   * does not fit. No kernel needed.
+   * does not fit (naming it `label`, by default the global's name). No kernel needed.
    */
-  setGlobal(name: string, value: Encodable): void {
-    this.data().set(name, value);
+  setGlobal(name: string, value: Encodable, label?: string): void {
+    this.data().set(name, value, label);
   }
 
   /** The bytes global `name` will be loaded with (its initial value until setGlobal changes it). */

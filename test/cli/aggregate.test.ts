@@ -308,10 +308,10 @@ test('address fields of TCP connect events print as IPv4 and IPv6 text (table an
 test('-1 for an unsigned option only where its doc or default says so; --interval must be positive', async () => {
   let r = await runCli(['run', AGGREGATE, '--targ_pid', '-1', '--duration', '0']);
   assert.equal(r.code, 2);
-  assert.equal(r.stderr, 'bpfkit: targ_pid: -1 is out of range for __u32 (0..4294967295)\n');
+  assert.equal(r.stderr, 'bpfkit: --targ_pid: -1 is out of range for __u32 (0..4294967295)\n');
   r = await runCli(['run', AGGREGATE, '--targ_uid', '-2', '--duration', '0']);
   assert.equal(r.code, 2);
-  assert.equal(r.stderr, 'bpfkit: targ_uid: -2 is out of range for uid_t (0..4294967295)\n');
+  assert.equal(r.stderr, 'bpfkit: --targ_uid: -2 is out of range for uid_t (0..4294967295)\n');
   r = await runCli(['run', AGGREGATE, '--interval', '0']);
   assert.equal(r.code, 2);
   assert.equal(r.stderr, "bpfkit: --interval: '0' is not a positive number of seconds\n");

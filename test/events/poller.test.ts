@@ -1,8 +1,9 @@
 /**
  * A poller never keeps the process alive once it is asked to end: a consumer closed while idle, an
  * event-driven poller (a worker thread blocked in epoll_wait) and a poller on its busy timer each let
- * the process exit within 1 s of process.exit() and of SIGTERM (with bpfkit's SIGTERM handler, which
- * closes everything and exits). Real ring buffer, epoll and libuv threads, in a child process.
+ * the process exit within 1 s of process.exit() and of SIGTERM (through the application's own SIGTERM
+ * handler calling process.exit: the library installs none). Real ring buffer, epoll and libuv
+ * threads, in a child process.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

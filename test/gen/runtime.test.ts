@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readGenInput } from '../../src/gen/input.js';
 import type { GeneratedObject, GeneratedProgram, TypedMap } from '../../src/gen/runtime.js';
-import { UsageError } from '../../src/errors/index.js';
+import { BadValueError } from '../../src/errors/index.js';
 import { progInfo } from '../../src/sys/objinfo.js';
 import { fdById, closeFd } from '../../src/sys/bpf.js';
 import { testEnv } from '../build/helpers.js';
@@ -190,9 +190,9 @@ test('every kind of type decodes as generated: events of both maps, maps, global
   await gone(ids);
 });
 
-test('bad globals from untyped callers: a one-line UsageError before anything is loaded', async () => {
+test('bad globals from untyped callers: a one-line BadValueError before anything is loaded', async () => {
   await assert.rejects(kinds.mod.load({ target_pid: -1 }), (e: Error) => {
-    assert.ok(e instanceof UsageError);
+    assert.ok(e instanceof BadValueError);
     assert.match(e.message, /^target_pid: -1 is out of range/);
     return true;
   });
@@ -203,7 +203,7 @@ test('a closed object refuses its maps and streams', async () => {
   const obj = await kinds.mod.load({}, { attach: false });
   const ids = programIds(obj);
   obj[Symbol.dispose]();
-  assert.throws(() => obj.maps.seen.lookup({ pid: 1 }), /map seen: kinds is closed/);
+  assert.throws(() => obj.maps.seen.lookup({ pid: 1 }), /map seen: the object kinds is closed/);
   assert.throws(() => obj.events[Symbol.asyncIterator](), /the object is closed/);
   await obj.close(); // idempotent
   await gone(ids);

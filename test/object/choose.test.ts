@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { BpfObject } from '../../src/object/collection.js';
 import { attachChosen, loadChosen } from '../../src/object/choose.js';
 import { mapInfo } from '../../src/sys/objinfo.js';
-import { NotSupportedError, UsageError, VerifierError } from '../../src/errors/index.js';
+import { NotFoundError, NotSupportedError, VerifierError } from '../../src/errors/index.js';
 import { compileBpf, fixture, leftLoaded } from '../helpers/bpf.js';
 
 const PROGS = [
@@ -128,7 +128,7 @@ test('hooks found missing only at load or attach: left out with a warning while 
 test('setMaxEntries and the defaults reach the kernel; unknown maps are refused', async () => {
   await using(sized, (obj) => {
     obj.setMaxEntries('start', 2048);
-    assert.throws(() => obj.setMaxEntries('nope', 1), UsageError);
+    assert.throws(() => obj.setMaxEntries('nope', 1), NotFoundError);
     obj.load();
     assert.equal(mapInfo(obj.map('start').fd).maxEntries, 2048);
     assert.equal(mapInfo(obj.map('stacks').fd).maxEntries, 1024);

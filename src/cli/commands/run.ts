@@ -96,18 +96,19 @@ export async function runCommand(args: string[]): Promise<void> {
   }
   cmd.parse(args, { from: 'user' });
   const o = cmd.opts<Record<string, unknown>>();
-  const globals: [string, Encodable][] = [];
+  // Every value is checked against its BTF type here, on the spec: a bad one is told before root
+  // or the kernel is needed.
   for (const g of generated) {
     let v = o[attributeName(g.long)];
     if (g.flag && o[attributeName(`enable-${g.long}`)]) v = true;
     if (g.flag && o[attributeName(`disable-${g.long}`)]) v = false;
     v ??= g.metaDefault;
-    if (v !== undefined) globals.push([g.global.name, globalValue(g, v as Encodable)]);
+    if (v !== undefined) spec.setGlobal(g.global.name, globalValue(g, v as Encodable), `--${g.long}`);
   }
   for (const kv of (o.set as string[] | undefined) ?? []) {
     const i = kv.indexOf('=');
     if (i <= 0) throw new UsageError(`--set expects name=value, got '${kv}'`);
-    globals.push([kv.slice(0, i), kv.slice(i + 1)]);
+    spec.setGlobal(kv.slice(0, i), kv.slice(i + 1));
   }
   const settings: RunSettings = {
     json: Boolean(o.json),
@@ -121,7 +122,6 @@ export async function runCommand(args: string[]): Promise<void> {
     uprobePid: o.uprobePid as number | undefined,
     frequency: o.frequency as number | undefined,
     ifname: o.ifname as string | undefined,
-    globals,
     programs: programSettings(o),
   };
   await runSession(target, spec, settings);

@@ -1,5 +1,5 @@
 /**
- * One `bpfkit run`: open the object, set globals, load, attach, stream its event maps (and/or
+ * One `bpfkit run`: open the object (its spec holds the globals), load, attach, stream its event maps (and/or
  * bpf_printk output), sample maps marked in the package, and stop cleanly on --duration, Ctrl-C or
  * SIGTERM, printing the maps the program aggregates into, with nothing left in the kernel. A record
  * that does not decode is skipped and told; a failure to print ends the run with that error, after
@@ -13,7 +13,6 @@ import { RingBufReader } from '../../ringbuf/reader.js';
 import { PerfEventArrayReader } from '../../perf/reader.js';
 import type { EventReader } from '../../events/stream.js';
 import { TracePipe } from '../../trace/pipe.js';
-import type { Encodable } from '../../btf/encode.js';
 import type { RunTarget } from '../../package/types.js';
 import type { ObjectSpec, MapSpec } from '../../spec/object.js';
 import { OutputWriter } from '../output/writer.js';
@@ -40,8 +39,6 @@ export interface RunSettings {
   intervalSec?: number;
   /** xdp and tc programs: the network interface. */
   ifname?: string;
-  /** Globals to set, by name, with the values as given. */
-  globals: [string, Encodable][];
   /** --program, --no-program, --max-entries. */
   programs: ProgramSettings;
 }
@@ -65,13 +62,12 @@ export async function runSession(target: RunTarget, spec: ObjectSpec, s: RunSett
   // Decided before anything is loaded: a bad --event-type is a usage error with nothing to undo.
   const maps = eventMaps(spec);
   const choices = maps.map((m) => chooseEventType(spec, m, target.meta, s.eventType));
-  const obj = BpfObject.open(target.object, { name, btfPath: s.btfPath });
+  const obj = BpfObject.open(spec, { name, btfPath: s.btfPath });
   const offSignal = onStopSignal(() => stop());
   let samplers: { stop(): void } | undefined;
   let aggregates: AggregatePrinter | undefined;
   let losses: { stop(): void } | undefined;
   try {
-    for (const [g, v] of s.globals) obj.setGlobal(g, v);
     // With --verbose the verifier log of a rejection already went out with libbpf's log.
     const report = stderrReporter(s.verbose);
     loadPrograms(obj, spec, target.meta, s.programs, report);
