@@ -5,7 +5,10 @@
 import type { ToolEntry } from './define.js';
 
 const LOADERS: Record<string, () => Promise<{ default: ToolEntry }>> = {
+  execsnoop: () => import('./execsnoop.js'),
+  exitsnoop: () => import('./exitsnoop.js'),
   opensnoop: () => import('./opensnoop.js'),
+  sigsnoop: () => import('./sigsnoop.js'),
 };
 
 /** Alias → tool; the tool's `aliases` say which options the alias presets. */
