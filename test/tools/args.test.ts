@@ -103,10 +103,8 @@ for (const argv of [
 
 test('abbreviated long options and clustered flags are accepted; -V and -h', async () => {
   const v = await runCli(['exitsnoop', '-V']);
-  assert.deepEqual(
-    [v.code, v.stdout],
-    [0, `exitsnoop (bpfkit) ${process.env.npm_package_version ?? '0.1.0'}\n`],
-  );
+  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  assert.deepEqual([v.code, v.stdout], [0, `exitsnoop (bpfkit) ${version}\n`]);
   for (const tool of ['opensnoop', 'exitsnoop']) {
     const h = await runCli([tool, '-h']);
     assert.equal(h.code, 0);
