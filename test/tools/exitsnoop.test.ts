@@ -6,6 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { runCli } from '../helpers/bpf.js';
 import { child, fields, lines, linesWhen, objectsWhen, withTool } from './helpers.js';
 
 /** Three children: one exits 0, one exits 3, one is killed. */
@@ -96,7 +98,7 @@ test('--json, and the raw_tp fallback when tp_btf is unavailable (-v says which)
         );
         assert.deepEqual([three.comm, three.exit_code, three.signal, three.signal_name], ['sh', 3, 0, null]);
       },
-      env,
+      { env },
     );
     const chosen = /^exitsnoop: process exits: (.*)$/m.exec(run.stderr())?.[1];
     if ('BPFKIT_NO_TP_BTF' in env)
@@ -117,4 +119,37 @@ test('-p: only the given process', async () => {
     assert.equal(row(r)[5], 'signal 15 (Terminated)');
     assert.equal(lines(run).length, 2, lines(run).join('\n'));
   });
+});
+
+test('-c: only processes in the cgroup (v2) given; SIGTERM ends the run cleanly', async () => {
+  const cg = `/sys/fs/cgroup/unified/bpfkit-exitsnoop-${process.pid}`;
+  mkdirSync(cg);
+  const inside = child('sh', ['-c', 'read go; exit 5'], { stdin: true });
+  const outside = child('sh', ['-c', 'read go; exit 6'], { stdin: true });
+  try {
+    writeFileSync(`${cg}/cgroup.procs`, String(inside.pid));
+    await withTool(
+      ['exitsnoop', '-c', cg],
+      async (run) => {
+        for (const c of [outside, inside]) c.stdin!.end('go\n');
+        await Promise.all([inside.done, outside.done]);
+        const [r] = await linesWhen(run, (l) => row(l)[1] === String(inside.pid));
+        assert.equal(row(r)[5], 'code 5');
+        await new Promise((res) => setTimeout(res, 300));
+        assert.ok(!lines(run).some((l) => row(l)[1] === String(outside.pid)), 'outside the cgroup');
+      },
+      { signal: 'SIGTERM' },
+    );
+  } finally {
+    inside.kill();
+    outside.kill();
+    await inside.done;
+    rmdirSync(cg);
+  }
+});
+
+test('-c with a path that is not a cgroup directory: one line, exit 1', async () => {
+  const r = await runCli(['exitsnoop', '-c', '/nonexistent-cgroup']);
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr, 'exitsnoop: Failed opening Cgroup path: /nonexistent-cgroup (ENOENT)\n');
 });

@@ -43,7 +43,7 @@ export function programsOf(pid: number): number[] {
 }
 
 /** Whether program `id` still exists. */
-function loaded(id: number): boolean {
+export function isLoaded(id: number): boolean {
   const fd = fdById('prog', id);
   if (fd === undefined) return false;
   closeFd(fd);
@@ -99,30 +99,30 @@ export async function stopTool(run: ToolRun, signal: NodeJS.Signals = 'SIGINT'):
   assert.equal(code, 0, run.stderr());
   assert.ok(took < 1000, `exited ${took} ms after ${signal}`);
   await waitFor(
-    () => (run.programs.some(loaded) ? undefined : true),
+    () => (run.programs.some(isLoaded) ? undefined : true),
     () => {},
     3000,
     20,
-  ).catch(() => assert.deepEqual(run.programs.filter(loaded), [], 'programs left loaded'));
+  ).catch(() => assert.deepEqual(run.programs.filter(isLoaded), [], 'programs left loaded'));
 }
 
 /**
- * Runs `body` with a started tool, then stops it with stopTool's checks; when `body` fails, the
- * tool is killed instead so that no run outlives its test.
+ * Runs `body` with a started tool (in `env`, added to ours), then stops it with `signal` and
+ * stopTool's checks; when `body` fails, the tool is killed instead so that no run outlives its test.
  */
 export async function withTool(
   args: string[],
   body: (run: ToolRun) => Promise<void>,
-  env?: NodeJS.ProcessEnv,
+  opts: { env?: NodeJS.ProcessEnv; signal?: NodeJS.Signals } = {},
 ): Promise<ToolRun> {
-  const run = await startTool(args, env);
+  const run = await startTool(args, opts.env);
   try {
     await body(run);
   } catch (e) {
     run.child.kill('SIGKILL');
     throw e;
   }
-  await stopTool(run);
+  await stopTool(run, opts.signal);
   return run;
 }
 

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, waitFor } from '../helpers/bpf.js';
-import { child, fields, lines, linesWhen, objectsWhen, startTool, withTool } from './helpers.js';
+import { child, fields, isLoaded, lines, linesWhen, objectsWhen, startTool, withTool } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bpfkit-opensnoop-'));
 const existing = join(dir, 'existing');
@@ -179,4 +179,20 @@ test('usage errors exit 64 with libbpf-tools messages', async () => {
   const extra = await runCli(['opensnoop', 'one', 'two']);
   assert.equal(extra.code, 64);
   assert.match(extra.stderr, /^Unrecognized positional argument: two\n/);
+});
+
+test('a reader that goes away (| head) ends the run, with nothing left loaded', async () => {
+  const run = await startTool(['opensnoop', '-n', 'sh']);
+  run.child.stdout!.destroy();
+  const sh = opens();
+  await sh.done;
+  const code = await Promise.race([run.exited, new Promise((r) => setTimeout(r, 5000, 'still running'))]);
+  if (code === 'still running') run.child.kill('SIGKILL');
+  assert.equal(code, 0, run.stderr());
+  await waitFor(
+    () => (run.programs.every((id) => !isLoaded(id)) ? true : undefined),
+    () => {},
+    3000,
+    20,
+  );
 });

@@ -155,7 +155,7 @@ test('--json (target comm included), -p, and the raw_tp fallback', async () => {
           },
         );
       },
-      env,
+      { env },
     );
     const chosen = /^sigsnoop: signals: (\S+)/m.exec(run.stderr())?.[1];
     assert.equal(chosen, 'BPFKIT_NO_TP_BTF' in env ? 'raw_tp/signal_generate' : 'tp_btf/signal_generate');
