@@ -4,7 +4,6 @@
  * libbpf-tools': 0 on success and Ctrl-C, 1 on a failure, 64 on bad usage (ToolUsageError, which
  * the CLI prints with its usage lines).
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from './args.js';
 import { HIDDEN_H, JSON_OPTION, STANDARD_OPTIONS, VERBOSE } from './common.js';
 import { renderHelp, renderUsage } from './help.js';
@@ -24,8 +23,6 @@ export interface ToolEntry {
    * usage and BpfkitError on a failure.
    */
   main(invoked: string, argv: string[], io: ToolIo): Promise<number>;
-  /** The --help text, for the tool run as `invoked`. */
-  help(invoked: string): string;
 }
 
 /** What a tool declares in its options plus the ones every tool gets. */
@@ -33,14 +30,6 @@ function allOptions(tool: Tool<never, never>): { own: ToolOption[]; extras: Tool
   const own = [...tool.options.filter((o) => !o.extra), VERBOSE, HIDDEN_H];
   const extras = [JSON_OPTION, ...tool.options.filter((o) => o.extra)];
   return { own, extras };
-}
-
-let versionText: string | undefined;
-function bpfkitVersion(): string {
-  versionText ??= (
-    JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-  ).version;
-  return versionText;
 }
 
 /** How usage lines name a tool run as `invoked`: the command line that runs it. */
@@ -70,7 +59,6 @@ export function defineTool<O extends CommonOptions, E>(tool: Tool<O, E>): ToolEn
     summary: tool.summary,
     aliases: tool.aliases ?? {},
     hooks: erased.hooks,
-    help,
     async main(invoked, argv, io) {
       const preset = tool.aliases?.[invoked] ?? [];
       const r = parseArgs(
@@ -83,8 +71,11 @@ export function defineTool<O extends CommonOptions, E>(tool: Tool<O, E>): ToolEn
       );
       if (r.kind === 'help') io.out(help(invoked));
       else if (r.kind === 'usage') io.out(renderUsage(displayName(invoked), [own, extras, STANDARD_OPTIONS]));
-      else if (r.kind === 'version') io.out(`${tool.name} (bpfkit) ${bpfkitVersion()}\n`);
-      else if (r.kind === 'run') await runTool(tool, r.options as O, io);
+      else if (r.kind === 'version') {
+        // Imported here: the build code is not needed to trace.
+        const { bpfkitVersion } = await import('../build/index.js');
+        io.out(`${tool.name} (bpfkit) ${bpfkitVersion()}\n`);
+      } else if (r.kind === 'run') await runTool(tool, r.options as O, io);
       return 0;
     },
   };

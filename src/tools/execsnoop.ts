@@ -71,6 +71,7 @@ function retText(e: ExecEvent, o: Options): string | number {
   return name ? `-${name}` : e.ret;
 }
 
+/** The execsnoop tool. Runs as root (CAP_BPF + CAP_PERFMON) on a kernel with BTF. */
 export default defineTool<Options, ExecEvent>({
   name: 'execsnoop',
   summary: 'Trace exec syscalls',
@@ -78,16 +79,16 @@ export default defineTool<Options, ExecEvent>({
                  [--max-args MAX_ARGS] [--json] [--decode]
 
 EXAMPLES:
-   execsnoop           # trace all exec() syscalls
-   execsnoop -x        # include failed exec()s
-   execsnoop -T        # include time (HH:MM:SS)
-   execsnoop -U        # include UID
-   execsnoop -u 1000   # only trace UID 1000
-   execsnoop -t        # include timestamps
-   execsnoop -q        # add "quotemarks" around arguments
-   execsnoop -n main   # only print command lines containing "main"
-   execsnoop -l tpkg   # only print command where arguments contains "tpkg"
-   execsnoop -c CG     # Trace process under cgroupsPath CG`,
+   execsnoop             # every successful exec, system-wide
+   execsnoop -x          # failed execs too
+   execsnoop -T -U       # with the time and the uid
+   execsnoop -t          # with seconds since tracing started
+   execsnoop -u 1000     # the execs of user 1000
+   execsnoop -q          # each argument between double quotes
+   execsnoop -n make     # commands whose name contains "make"
+   execsnoop -l --debug  # command lines containing "--debug"
+   execsnoop -c CG       # processes in cgroup (v2) directory CG
+   execsnoop --json      # one JSON object per exec`,
   options: [
     CGROUP,
     { flags: '-l, --line <LINE>', help: 'only print commands where arg contains this line' },

@@ -37,18 +37,20 @@ function exitText(e: ExitEvent): string {
   return `signal ${e.signal} (${signalDescription(e.signal)})${e.core ? ', core dumped' : ''}`;
 }
 
+/** The exitsnoop tool. Runs as root (CAP_BPF + CAP_PERFMON) on a kernel with BTF. */
 export default defineTool<Options, ExitEvent>({
   name: 'exitsnoop',
   summary: 'Trace process termination.',
   usage: `USAGE: exitsnoop [-h] [-t] [-x] [-p PID] [-T] [-c CG] [--json]
 
 EXAMPLES:
-    exitsnoop             # trace process exit events
-    exitsnoop -t          # include timestamps
-    exitsnoop -x          # trace error exits only
-    exitsnoop -p 1216     # only trace PID 1216
-    exitsnoop -T          # trace by thread
-    exitsnoop -c CG       # Trace process under cgroupsPath CG`,
+    exitsnoop             # every process exit, system-wide
+    exitsnoop -t          # with the time
+    exitsnoop -x          # non-zero exit statuses only
+    exitsnoop -p 1216     # the exit of process 1216
+    exitsnoop -T          # every thread, not only main threads
+    exitsnoop -c CG       # processes in cgroup (v2) directory CG
+    exitsnoop --json      # one JSON object per exit`,
   options: [
     CGROUP,
     pidOption(),

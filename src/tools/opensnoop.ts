@@ -46,6 +46,7 @@ const tracepoints = (call: string): string[] => [
   `tracepoint/syscalls/sys_exit_${call}`,
 ];
 
+/** The opensnoop tool. Runs as root (CAP_BPF + CAP_PERFMON) on a kernel with BTF. */
 export default defineTool<Options, OpenEvent>({
   name: 'opensnoop',
   summary: 'Trace open family syscalls',
@@ -53,17 +54,16 @@ export default defineTool<Options, OpenEvent>({
                  [-n NAME] [-e] [--json] [--decode]
 
 EXAMPLES:
-    opensnoop           # trace all open() syscalls
-    opensnoop -T        # include timestamps
-    opensnoop -U        # include UID
-    opensnoop -x        # only show failed opens
-    opensnoop -p 181    # only trace PID 181
-    opensnoop -t 123    # only trace TID 123
-    opensnoop -u 1000   # only trace UID 1000
-    opensnoop -d 10     # trace for 10 seconds only
-    opensnoop -n main   # only print process names containing "main"
-    opensnoop -e        # show extended fields
-    opensnoop -x --decode  # failed opens, errors by name`,
+    opensnoop              # every open, system-wide
+    opensnoop -T -U        # with the time and the caller's uid
+    opensnoop -x --decode  # failed opens only, errors by name
+    opensnoop -p 181       # the opens of process 181
+    opensnoop -t 123       # the opens of thread 123
+    opensnoop -u 1000      # the opens of user 1000
+    opensnoop -n main      # commands whose name contains "main"
+    opensnoop -e           # with the open flags
+    opensnoop -d 10        # stop after 10 seconds
+    opensnoop --json       # one JSON object per open`,
   options: [
     {
       flags: '-d, --duration <DURATION>',

@@ -1,13 +1,13 @@
 /**
  * A printf subset for the tools' table output, so header and row formats can be written exactly as
  * the C peers' formats are documented (`%-6d %-16s %3d %3d `). Supported: `%%` and conversions
- * d i u o x s f c, with flags `-` and `0`, a width (or `*`) and a precision (`.N`). No kernel needed.
+ * d i u o x s f, with flags `-` and `0`, a width (or `*`) and a precision (`.N`). No kernel needed.
  */
 
 /** A value printf can format. */
 export type PrintfArg = string | number | bigint;
 
-const SPEC = /%([-0]*)(\*|\d+)?(?:\.(\d+))?([diuoxsfc%])/g;
+const SPEC = /%([-0]*)(\*|\d+)?(?:\.(\d+))?([diuoxsf%])/g;
 
 /** Formats `args` by `format` like C's printf with the subset above; missing arguments print as ''. */
 export function sprintf(format: string, ...args: PrintfArg[]): string {
@@ -33,8 +33,6 @@ function convert(conv: string, v: PrintfArg | undefined, prec: number | undefine
       const s = String(v);
       return prec === undefined ? s : s.slice(0, prec);
     }
-    case 'c':
-      return typeof v === 'string' ? v.slice(0, 1) : String.fromCharCode(Number(v));
     case 'f':
       return Number(v).toFixed(prec ?? 6);
     case 'o':

@@ -23,11 +23,6 @@ export function toolFor(name: string): string | undefined {
   return Object.hasOwn(ALIASES, name) ? ALIASES[name] : undefined;
 }
 
-/** Every alias with the tool it runs. */
-export function aliases(): [alias: string, tool: string][] {
-  return Object.entries(ALIASES);
-}
-
 /** Loads tool `name` (or the tool alias `name` runs); undefined when there is no such tool. */
 export async function loadTool(name: string): Promise<ToolEntry | undefined> {
   const tool = toolFor(name);

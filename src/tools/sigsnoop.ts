@@ -63,6 +63,7 @@ function resultText(e: SigEvent, o: Options): string | number {
   return e.source === 'signal_generate' ? name : `-${name}`;
 }
 
+/** The sigsnoop tool (and killsnoop). Runs as root (CAP_BPF + CAP_PERFMON) on a kernel with BTF. */
 export default defineTool<Options, SigEvent>({
   name: 'sigsnoop',
   aliases: { killsnoop: ['-k'] },
@@ -70,12 +71,13 @@ export default defineTool<Options, SigEvent>({
   usage: `USAGE: sigsnoop [-h] [-x] [-k] [-n] [-p PID] [-s SIGNAL] [--json] [--decode]
 
 EXAMPLES:
-    sigsnoop             # trace signals system-wide
-    sigsnoop -k          # trace signals issued by kill syscall only
-    sigsnoop -x          # trace failed signals only
-    sigsnoop -p 1216     # only trace PID 1216
-    sigsnoop -s 9        # only trace signal 9
-    sigsnoop -s TERM,INT # only trace SIGTERM and SIGINT
+    sigsnoop             # every signal the kernel generates
+    sigsnoop -k          # signals sent by kill(2), tkill(2), tgkill(2)
+    sigsnoop -x          # signals not delivered (ignored, already pending, …)
+    sigsnoop -p 1216     # signals sent by process 1216
+    sigsnoop -s 9        # SIGKILL only
+    sigsnoop -s TERM,INT # SIGTERM and SIGINT only
+    sigsnoop -n          # signals by name
     killsnoop            # the same as sigsnoop -k`,
   options: [
     { flags: '-k, --kill', help: 'Trace signals issued by kill syscall only.' },

@@ -153,3 +153,24 @@ test('-c with a path that is not a cgroup directory: one line, exit 1', async ()
   assert.equal(r.code, 1);
   assert.equal(r.stderr, 'exitsnoop: Failed opening Cgroup path: /nonexistent-cgroup (ENOENT)\n');
 });
+
+test('-T: the exit of every thread, not only of main threads', async () => {
+  const script =
+    'import threading,os,sys; sys.stdin.readline(); t=threading.Thread(target=lambda: print(threading.get_native_id(), flush=True)); t.start(); t.join()';
+  for (const threaded of [true, false]) {
+    const py = child('python3', ['-c', script], { stdin: true });
+    let out = '';
+    py.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    await withTool(['exitsnoop', ...(threaded ? ['-T'] : []), '-p', String(py.pid)], async (run) => {
+      py.stdin!.end('go\n');
+      await py.done;
+      const tid = out.trim();
+      const [main] = await linesWhen(run, (l) => row(l)[3] === String(py.pid));
+      assert.equal(row(main)[1], String(py.pid));
+      await new Promise((r) => setTimeout(r, 300));
+      const thread = lines(run).filter((l) => row(l)[3] === tid);
+      assert.equal(thread.length, threaded ? 1 : 0, lines(run).join('\n'));
+      if (threaded) assert.equal(row(thread[0])[1], String(py.pid));
+    });
+  }
+});

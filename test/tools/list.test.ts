@@ -50,7 +50,6 @@ function fake(hooks: ToolEntry['hooks']): ToolEntry {
     aliases: {},
     hooks,
     main: () => Promise.resolve(0),
-    help: () => '',
   };
 }
 
