@@ -5,14 +5,14 @@
  * does), uprobes from the uprobe PMU, and perf events from perf_event_paranoid. Answers are cached
  * for the process. The tp_btf probe needs CAP_BPF (root); the other checks read files only.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { VMLINUX_BTF_PATH } from '../btf/btf.js';
 import { sectionInfo } from '../spec/sections.js';
 import { tracepointExists } from '../probes/tracepoints.js';
 import { BTF_KIND, findBtfTypeId } from '../probes/btf-scan.js';
 import { bpfRaw, closeFd } from '../sys/bpf.js';
 import { addressOfBuffer } from '../sys/libc.js';
-import { ensureMounts } from '../sys/mounts.js';
+import { tracefsPath } from '../sys/mounts.js';
 import { errnoName } from '../errors/index.js';
 
 /** Whether a hook can be used, and if not, why (one phrase, e.g. "tracepoint syscalls:sys_enter_open does not exist"). */
@@ -39,10 +39,10 @@ function check(section: string): HookSupport {
   switch (attach) {
     case 'tracepoint': {
       const [cat, name] = target.split('/');
-      ensureMounts();
-      return tracepointExists(cat, name)
-        ? { ok: true }
-        : { ok: false, reason: `tracepoint ${cat}:${name} does not exist` };
+      if (tracepointExists(cat, name)) return { ok: true };
+      if (!readable(tracefsPath('events')))
+        return { ok: false, reason: `${tracefsPath('events')} is not readable (needs root)` };
+      return { ok: false, reason: `tracepoint ${cat}:${name} does not exist` };
     }
     case 'raw_tracepoint':
       return btfTraceId(target) !== undefined ? { ok: true } : { ok: false, reason: missingBtf(target) };
@@ -59,6 +59,15 @@ function check(section: string): HookSupport {
         : { ok: false, reason: 'the kernel has no perf events (CONFIG_PERF_EVENTS)' };
     default:
       return { ok: false, reason: `${attach} hooks are not used by built-in tools` };
+  }
+}
+
+function readable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.R_OK | constants.X_OK);
+    return true;
+  } catch {
+    return false;
   }
 }
 

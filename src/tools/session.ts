@@ -51,15 +51,14 @@ export async function runTool<O extends CommonOptions, E>(tool: Tool<O, E>, o: O
     if (o.verbose) for (const l of plan.lines) io.err(`${tool.name}: ${l}\n`);
     tool.configure(o, { setGlobal: (name, value) => obj.setGlobal(name, value) });
     if (o.cgroup !== undefined) obj.setGlobal('filter_cg', true);
-    obj.load();
-    if (o.cgroup !== undefined) setCgroup(obj, o.cgroup);
-    obj.attachAll();
-    const events = obj.map('events');
-    const type = eventTypeFor(obj.spec, events.spec, pkg.meta.exportTypes);
+    const type = eventTypeFor(obj.spec, obj.map('events').spec, pkg.meta.exportTypes);
     if (!type || !obj.spec.btf)
       throw new BpfkitError(`${tool.name}: the package names no event type; rebuild it`);
     const decode = decoderFor<{ [field: string]: Decoded }>(obj.spec.btf, type.typeId);
-    reader = RingBufReader.open(events.fd);
+    obj.load();
+    if (o.cgroup !== undefined) setCgroup(obj, o.cgroup);
+    obj.attachAll();
+    reader = RingBufReader.open(obj.map('events').fd);
     if (!o.json) io.out(headerLine(tool.columns, o) + '\n');
     reader.onRecord((bytes) => {
       const e = tool.event(decode(bytes), bytes.subarray(decode.size));

@@ -20,6 +20,10 @@ export function register(program: Command): void {
     .option('--json', 'print the list as one JSON array')
     .action(async (o: { json?: boolean }) => {
       const list = listTools(await allTools());
+      if (process.getuid?.() !== 0 && !o.json)
+        process.stderr.write(
+          'bpfkit: not root: tracefs and the tp_btf probe need root, so this may show less than root gets\n',
+        );
       process.stdout.write(o.json ? `${JSON.stringify(list)}\n` : formatToolList(list));
     });
 }
