@@ -5,7 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { reportFailure } from './report.js';
-import { toolFor } from '../tools/registry.js';
+import { TOOL_NAMES, toolFor } from '../tools/registry.js';
 
 type CommandModule = { register(program: Command): void };
 
@@ -75,6 +75,10 @@ export function buildProgram(only?: string): Command {
     .description('Write, build, run and inspect eBPF tracing programs')
     .version(version(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `\nBuilt-in tools: bpfkit <tool> [options], one of ${TOOL_NAMES.join(', ')} (see bpfkit tools)`,
+    )
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   for (const [name] of COMMANDS) {
