@@ -77,3 +77,26 @@ export function scanBtfNames(raw: Uint8Array, kind: number, prefix = ''): string
   }
   return out;
 }
+
+/**
+ * The type id of the first type of `kind` named exactly `name` in a raw (non-split) BTF blob, or
+ * undefined; e.g. the `btf_trace_<tracepoint>` typedef a tp_btf program attaches through.
+ */
+export function findBtfTypeId(raw: Uint8Array, kind: number, name: string): number | undefined {
+  const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const { typeStart, typeEnd, strStart, strEnd } = readBtfHeader(raw);
+  const want = Buffer.from(`${name}\0`, 'latin1');
+  const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  let id = 1;
+  for (let o = typeStart; o + 12 <= typeEnd; id++) {
+    const nameOff = v.getUint32(o, true);
+    const info = v.getUint32(o + 4, true);
+    const k = (info >>> 24) & 0x1f;
+    if (k === kind && nameOff !== 0) {
+      const s = strStart + nameOff;
+      if (s + want.length <= strEnd && buf.compare(want, 0, want.length, s, s + want.length) === 0) return id;
+    }
+    o += 12 + btfTrailingBytes(k, info & 0xffff);
+  }
+  return undefined;
+}

@@ -53,6 +53,11 @@ export interface BuildOptions {
   cflags?: string[];
   /** Kernel BTF to generate vmlinux.h from (default $BPFKIT_BTF, else /sys/kernel/btf/vmlinux). */
   btfPath?: string;
+  /**
+   * false: no generated vmlinux.h on the include path (the source declares the kernel types it
+   * uses), so the build reads no kernel BTF and the package does not depend on the build machine.
+   */
+  vmlinux?: boolean;
   /** Called with a step's label ("compiling x.bpf.c") when it has run for a second. */
   onProgress?: (label: string) => void;
   /** Ask clang for colored diagnostics (its stderr is captured, so it cannot tell by itself). */
@@ -98,12 +103,15 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
   const notes: string[] = [];
   const progress = opts.onProgress ?? (() => {});
 
-  const vm = await ensureVmlinuxHeader({
-    btfPath: opts.btfPath,
-    version: bpfkitVersion(),
-    env,
-    onGenerate: () => progress('generating vmlinux.h'),
-  });
+  const vm =
+    opts.vmlinux === false
+      ? undefined
+      : await ensureVmlinuxHeader({
+          btfPath: opts.btfPath,
+          version: bpfkitVersion(),
+          env,
+          onGenerate: () => progress('generating vmlinux.h'),
+        });
   const flags = [...baseFlags(), ...(opts.cflags ?? []), ...includeFlags(vm?.dir)];
   const name = nameFromPath(source);
   const outDir = opts.outDir ?? dirname(source);

@@ -3,9 +3,10 @@
  * with the right exit status (1 failure, 2 bad usage) instead of a stack trace.
  */
 import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { reportFailure } from './report.js';
 import { installProcessHandlers } from './process.js';
+import { TOOL_NAMES, toolFor } from '../tools/registry.js';
 
 type CommandModule = { register(program: Command): void };
 
@@ -23,7 +24,11 @@ const COMMANDS: [string, () => Promise<CommandModule>][] = [
   ['map', () => import('./commands/map.js')],
   ['inspect', () => import('./commands/inspect.js')],
   ['probes', () => import('./commands/probes.js')],
+  ['tools', () => import('./commands/tools.js')],
 ];
+
+/** Other names of commands (commander aliases), so naming one loads only its module. */
+const COMMAND_ALIASES: Record<string, string> = { list: 'tools' };
 
 /** Package version, read from package.json. */
 export function version(): string {
@@ -44,12 +49,24 @@ export async function loadCommands(only?: string): Promise<void> {
 
 /** The subcommand `argv` names, if it names one of COMMANDS. */
 function commandOf(argv: string[]): string | undefined {
-  return COMMANDS.some(([name]) => name === argv[0]) ? argv[0] : undefined;
+  const name = COMMAND_ALIASES[argv[0]] ?? argv[0];
+  return COMMANDS.some(([n]) => n === name) ? name : undefined;
+}
+
+/**
+ * The built-in tool a command line runs: `bpfkit <tool> …`, or `bpfkit run <tool> …` when no file
+ * of that name exists (a package path always wins).
+ */
+function toolOf(argv: string[]): { invoked: string; args: string[] } | undefined {
+  if (argv[0] && toolFor(argv[0])) return { invoked: argv[0], args: argv.slice(1) };
+  if (argv[0] === 'run' && argv[1] && toolFor(argv[1]) && !existsSync(argv[1]))
+    return { invoked: argv[1], args: argv.slice(2) };
+  return undefined;
 }
 
 // Load at import time what this process's command line needs (all of them when this module is
 // imported by something other than the CLI, e.g. tests), so main() itself rarely has to wait.
-await loadCommands(commandOf(process.argv.slice(2)));
+if (!toolOf(process.argv.slice(2))) await loadCommands(commandOf(process.argv.slice(2)));
 
 /**
  * Builds the commander program with the loaded subcommands registered (see loadCommands), or only
@@ -60,6 +77,10 @@ export function buildProgram(only?: string): Command {
     .description('Write, build, run and inspect eBPF tracing programs')
     .version(version(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `\nBuilt-in tools: bpfkit <tool> [options], one of ${TOOL_NAMES.join(', ')} (see bpfkit tools)`,
+    )
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   for (const [name] of COMMANDS) {
@@ -85,6 +106,8 @@ function reportError(e: unknown): number {
 /** Entry point: parses argv and runs the chosen command. */
 export async function main(argv: string[]): Promise<number> {
   installProcessHandlers();
+  const tool = toolOf(argv);
+  if (tool) return (await import('./commands/tools.js')).runToolCommand(tool.invoked, tool.args);
   try {
     const only = commandOf(argv);
     // Only await when something is missing, so later calls run exactly as a synchronous setup would.

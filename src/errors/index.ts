@@ -18,6 +18,20 @@ export class BpfkitError extends Error {
  */
 export class UsageError extends BpfkitError {}
 
+/**
+ * Bad usage of a built-in tool (`bpfkit opensnoop -p x`). Tools keep libbpf-tools' conventions: exit
+ * status 64 (EX_USAGE), and either a message followed by the usage line (`Invalid PID: x`) or a
+ * getopt-style one prefixed with the program name (`invalid option -- 'z'`).
+ */
+export class ToolUsageError extends BpfkitError {
+  /** 'usage': print "Usage: <prog> [OPTION...]" after the message; 'prefix': print "<prog>: " before it. */
+  readonly style: 'usage' | 'prefix';
+  constructor(message: string, style: 'usage' | 'prefix' = 'usage') {
+    super(message);
+    this.style = style;
+  }
+}
+
 /** A file that is not a valid ELF / BPF object / BTF blob / package. */
 export class FormatError extends BpfkitError {}
 

@@ -1,2 +1,2 @@
-/** The quick name scan of raw BTF now lives with the other raw-BTF readers (btf/scan.ts). */
-export { BTF_KIND, scanBtfNames } from '../btf/scan.js';
+/** The quick name scans of raw BTF live with the other raw-BTF readers (btf/scan.ts). */
+export { BTF_KIND, findBtfTypeId, scanBtfNames } from '../btf/scan.js';

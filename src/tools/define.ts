@@ -1,0 +1,82 @@
+/**
+ * Turns a tool's declaration into what the registry and the CLI use: its listing data and a
+ * `main` that parses a command line, prints --help/--usage/--version, and runs. Exit statuses are
+ * libbpf-tools': 0 on success and Ctrl-C, 1 on a failure, 64 on bad usage (ToolUsageError, which
+ * the CLI prints with its usage lines).
+ */
+import { parseArgs } from './args.js';
+import { HIDDEN_H, JSON_OPTION, STANDARD_OPTIONS, VERBOSE } from './common.js';
+import { renderHelp, renderUsage } from './help.js';
+import { runTool, type CommonOptions, type ToolIo } from './session.js';
+import type { HookSpec, Tool, ToolOption } from './types.js';
+
+/** A tool as the registry, `bpfkit tools` and the CLI see it. */
+export interface ToolEntry {
+  name: string;
+  summary: string;
+  aliases: Record<string, string[]>;
+  /** The hooks, for listing (`when` dropped; see whenText). */
+  hooks: HookSpec<never>[];
+  /**
+   * Runs the command line `argv` (after the tool name) as `invoked` (the tool's name or an alias);
+   * resolves with 0 when done (help printed, or traced until stopped). Throws ToolUsageError on bad
+   * usage and BpfkitError on a failure.
+   */
+  main(invoked: string, argv: string[], io: ToolIo): Promise<number>;
+}
+
+/** What a tool declares in its options plus the ones every tool gets. */
+function allOptions(tool: Tool<never, never>): { own: ToolOption[]; extras: ToolOption[] } {
+  const own = [...tool.options.filter((o) => !o.extra), VERBOSE, HIDDEN_H];
+  const extras = [JSON_OPTION, ...tool.options.filter((o) => o.extra)];
+  return { own, extras };
+}
+
+/** How usage lines name a tool run as `invoked`: the command line that runs it. */
+export function displayName(invoked: string): string {
+  return `bpfkit ${invoked}`;
+}
+
+/** Wraps a tool declaration (see types.ts). */
+export function defineTool<O extends CommonOptions, E>(tool: Tool<O, E>): ToolEntry {
+  const erased = tool as unknown as Tool<never, never>;
+  const { own, extras } = allOptions(erased);
+  const help = (invoked: string): string =>
+    renderHelp({
+      prog: displayName(invoked),
+      summary: tool.summary,
+      usage: tool.usage,
+      options: own,
+      extras,
+      standard: STANDARD_OPTIONS,
+      sections: [
+        [`Compared with libbpf-tools' ${tool.name}:`, tool.notes],
+        ['JSON fields (--json, one object per line):', tool.jsonFields.map(([f, m]) => `${f}: ${m}`)],
+      ],
+    });
+  return {
+    name: tool.name,
+    summary: tool.summary,
+    aliases: tool.aliases ?? {},
+    hooks: erased.hooks,
+    async main(invoked, argv, io) {
+      const preset = tool.aliases?.[invoked] ?? [];
+      const r = parseArgs(
+        {
+          options: [...own, ...extras, ...STANDARD_OPTIONS],
+          maxOperands: tool.maxOperands ?? 0,
+          extraOperandMessage: tool.extraOperandMessage,
+        },
+        [...preset, ...argv],
+      );
+      if (r.kind === 'help') io.out(help(invoked));
+      else if (r.kind === 'usage') io.out(renderUsage(displayName(invoked), [own, extras, STANDARD_OPTIONS]));
+      else if (r.kind === 'version') {
+        // Imported here: the build code is not needed to trace.
+        const { bpfkitVersion } = await import('../build/index.js');
+        io.out(`${tool.name} (bpfkit) ${bpfkitVersion()}\n`);
+      } else if (r.kind === 'run') await runTool(tool, r.options as O, io);
+      return 0;
+    },
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * Where the built-in tools' packages live: `tools/<name>/<name>.bpfkit.json` at the root of the
+ * bpfkit package (two levels up from src/tools and from dist/tools), shipped in the npm package.
+ * Loading one needs no kernel and no compiler.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { BpfkitError } from '../errors/index.js';
+import { decodePackage, PACKAGE_SUFFIX, type DecodedPackage } from '../package/format.js';
+
+/** The directory holding the tools' sources and packages. */
+export const TOOLS_DIR = fileURLToPath(new URL('../../tools', import.meta.url));
+
+/** Path of tool `name`'s package. */
+export function toolPackagePath(name: string, dir = TOOLS_DIR): string {
+  return join(dir, name, `${name}${PACKAGE_SUFFIX}`);
+}
+
+/** Reads and checks tool `name`'s package; throws BpfkitError when it is missing or damaged. */
+export function loadToolPackage(name: string, dir = TOOLS_DIR): DecodedPackage {
+  const path = toolPackagePath(name, dir);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new BpfkitError(
+      `${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing (run scripts/build-tools.sh)' : (e as Error).message}`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new BpfkitError(`${path}: not JSON (run scripts/build-tools.sh)`);
+  }
+  return decodePackage(json, path);
+}

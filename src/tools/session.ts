@@ -1,0 +1,153 @@
+/**
+ * One run of a built-in tool: open its package, pick its programs for this kernel (hooks.ts), set
+ * globals from the options, load, attach, print the header, then one row (or JSON object) per
+ * event from the `events` ring buffer until the caller's signal or the tool's duration stops it;
+ * records still in the ring are printed before everything is detached and closed. Records the ring
+ * had no room for are counted by the BPF side (`lost_events`) and reported as they are noticed and
+ * in total at the end. Needs root (or CAP_BPF + CAP_PERFMON) and kernel BTF.
+ */
+import { openSync, closeSync, constants } from 'node:fs';
+import { BpfObject } from '../object/collection.js';
+import { setLibbpfLog } from '../sys/libbpf-log.js';
+import { eventTypeFor } from '../events/event-type.js';
+import { RingBufReader } from '../ringbuf/reader.js';
+import { decoderFor, toJson, type Decoded } from '../btf/decode.js';
+import { mapLookupElem, mapUpdateElem } from '../sys/bpf.js';
+import { BpfkitError } from '../errors/index.js';
+import { planHooks } from './hooks.js';
+import { loadToolPackage } from './package.js';
+import { headerLine, rowLine } from './table.js';
+import type { Tool } from './types.js';
+
+/** Where a tool's output goes and what stops it; the CLI passes stdout, stderr and Ctrl-C/SIGTERM. */
+export interface ToolIo {
+  out(text: string): void;
+  err(text: string): void;
+  /** Aborted when the tool must stop. */
+  signal: AbortSignal;
+}
+
+/** Options every tool has, whatever else it declares. */
+export interface CommonOptions {
+  verbose?: boolean;
+  json?: boolean;
+  /** -c/--cgroup (tools whose object has a cgroup_map). */
+  cgroup?: string;
+}
+
+/** How often the lost-record counter is read. */
+const LOST_POLL_MS = 250;
+
+/** Runs `tool` with parsed options `o` until stopped; resolves once nothing is left in the kernel. */
+export async function runTool<O extends CommonOptions, E>(tool: Tool<O, E>, o: O, io: ToolIo): Promise<void> {
+  const pkg = loadToolPackage(tool.name);
+  if (o.verbose) setLibbpfLog((_level, line) => io.err(line));
+  const obj = BpfObject.open(pkg.object, { name: tool.name });
+  let reader: RingBufReader | undefined;
+  let lost: LostCounter | undefined;
+  try {
+    const plan = planHooks(tool.hooks, obj.spec.programs, o);
+    for (const p of obj.spec.programs) obj.setAutoload(p.name, plan.programs.has(p.name));
+    if (o.verbose) for (const l of plan.lines) io.err(`${tool.name}: ${l}\n`);
+    tool.configure(o, { setGlobal: (name, value) => obj.setGlobal(name, value) });
+    if (o.cgroup !== undefined) obj.setGlobal('filter_cg', true);
+    const type = eventTypeFor(obj.spec, obj.map('events').spec, pkg.meta.exportTypes);
+    if (!type || !obj.spec.btf)
+      throw new BpfkitError(`${tool.name}: the package names no event type; rebuild it`);
+    const decode = decoderFor<{ [field: string]: Decoded }>(obj.spec.btf, type.typeId);
+    obj.load();
+    if (o.cgroup !== undefined) setCgroup(obj, o.cgroup);
+    obj.attachAll();
+    reader = RingBufReader.open(obj.map('events').fd);
+    if (!o.json) io.out(headerLine(tool.columns, o) + '\n');
+    reader.onRecord((bytes) => {
+      const e = tool.event(decode(bytes), bytes.subarray(decode.size));
+      if (tool.accept && !tool.accept(e, o)) return;
+      io.out((o.json ? toJson(tool.json(e, o)) : rowLine(tool.columns, e, o)) + '\n');
+    });
+    lost = new LostCounter(obj, (n) =>
+      io.err(`${tool.name}: lost ${n} event${n === 1 ? '' : 's'} (ring buffer full)\n`),
+    );
+    await stopped(io.signal, tool.duration?.(o));
+    reader.drain();
+  } finally {
+    await reader?.close();
+    lost?.stop();
+    if (lost?.total)
+      io.err(`${tool.name}: ${lost.total} event${lost.total === 1 ? '' : 's'} lost in total\n`);
+    obj.close();
+    if (o.verbose) setLibbpfLog(undefined);
+  }
+}
+
+/** Resolves when `signal` aborts or `seconds` pass. */
+function stopped(signal: AbortSignal, seconds: number | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = seconds !== undefined ? setTimeout(done, seconds * 1000) : undefined;
+    signal.addEventListener('abort', done, { once: true });
+    function done(): void {
+      if (timer) clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
+
+/** Puts the cgroup directory's fd into the object's cgroup_map (read by bpf_current_task_under_cgroup). */
+function setCgroup(obj: BpfObject, path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY);
+  } catch (e) {
+    throw new BpfkitError(
+      `Failed opening Cgroup path: ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
+  }
+  try {
+    const key = new Uint8Array(4);
+    const value = new Uint8Array(new Uint32Array([fd]).buffer);
+    mapUpdateElem(obj.map('cgroup_map').fd, key, value);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Watches the BPF side's `lost_events` counter (in .bss) and reports each increase. */
+class LostCounter {
+  total = 0;
+  private readonly timer: NodeJS.Timeout;
+  private readonly fd: number;
+  private readonly value: Uint8Array;
+  private readonly offset: number;
+
+  constructor(
+    obj: BpfObject,
+    private readonly report: (n: number) => void,
+  ) {
+    const g = obj.spec.globals.find((x) => x.name === 'lost_events');
+    if (!g) throw new BpfkitError("the tool's object has no lost_events counter; rebuild it");
+    const map = obj.maps.find((m) => m.spec.section === g.section);
+    if (!map || map.fd < 0) throw new BpfkitError(`no loaded map for ${g.section}`);
+    this.fd = map.fd;
+    this.value = new Uint8Array(map.spec.valueSize);
+    this.offset = g.offset;
+    this.timer = setInterval(() => this.check(), LOST_POLL_MS);
+  }
+
+  /** Reads the counter and reports what is new. */
+  check(): void {
+    if (mapLookupElem(this.fd, new Uint8Array(4), this.value) < 0) return;
+    const now = Number(new DataView(this.value.buffer).getBigUint64(this.offset, true));
+    if (now > this.total) {
+      this.report(now - this.total);
+      this.total = now;
+    }
+  }
+
+  /** Takes a last reading and stops. */
+  stop(): void {
+    clearInterval(this.timer);
+    this.check();
+  }
+}
