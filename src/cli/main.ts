@@ -21,6 +21,7 @@ const COMMANDS: [string, () => Promise<CommandModule>][] = [
   ['map', () => import('./commands/map.js')],
   ['inspect', () => import('./commands/inspect.js')],
   ['probes', () => import('./commands/probes.js')],
+  ['export', () => import('./commands/export.js')],
 ];
 
 /** Package version, read from package.json. */
