@@ -152,6 +152,8 @@ function eventMetric(
   at: ConfigPath,
 ): EventMetricConfig {
   claimNames(ctx, kind, x.name, [...at, 'name']);
+  if (x.multiplier !== undefined && x.value_from === undefined)
+    throw ctx.loc.error([...at, 'multiplier'], 'a multiplier scales value_from, which is not given');
   const labels = labelList(ctx, x.labels ?? [], [...at, 'labels'], kind === 'histogram');
   return {
     kind,
@@ -198,6 +200,7 @@ function mapMetric(ctx: Ctx, x: RawMapMetric, at: ConfigPath): MapMetricConfig {
     return {
       ...base,
       labels,
+      multiplier: x.multiplier ?? 1,
       values: [],
       histogram: {
         name: x.name,
@@ -210,7 +213,7 @@ function mapMetric(ctx: Ctx, x: RawMapMetric, at: ConfigPath): MapMetricConfig {
       },
     };
   }
-  for (const k of ['slots', 'sum', 'buckets', 'overflow', 'multiplier'] as const)
+  for (const k of ['slots', 'sum', 'buckets', 'overflow'] as const)
     if (x[k] !== undefined) throw ctx.loc.error([...at, k], `only histograms take ${k}`);
   if (x.values && (x.name || x.value))
     throw ctx.loc.error([...at, 'values'], 'give either name (and value) or values, not both');
@@ -226,6 +229,7 @@ function mapMetric(ctx: Ctx, x: RawMapMetric, at: ConfigPath): MapMetricConfig {
   return {
     ...base,
     labels,
+    multiplier: x.multiplier ?? 1,
     values: values.map((v) => {
       claimNames(ctx, x.type, v.name, [...v.at, 'name']);
       return { ...v, help: v.help ?? `${x.type} ${v.name} from map ${x.map}` };

@@ -88,13 +88,14 @@ const eventMetric = {
   ...limits,
 };
 
-const CounterSchema = z.strictObject({ ...eventMetric, value_from: z.string().optional() });
-const GaugeSchema = z.strictObject({ ...eventMetric, value_from: z.string() });
+const multiplier = z.number().positive().optional();
+const CounterSchema = z.strictObject({ ...eventMetric, value_from: z.string().optional(), multiplier });
+const GaugeSchema = z.strictObject({ ...eventMetric, value_from: z.string(), multiplier });
 const HistogramSchema = z.strictObject({
   ...eventMetric,
   value_from: z.string(),
   buckets: eventBuckets,
-  multiplier: z.number().positive().optional(),
+  multiplier,
 });
 
 /** Bucket layouts of kernel histogram maps (how the program chose the slot index). */

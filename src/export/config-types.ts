@@ -42,7 +42,7 @@ export interface EventMetricConfig extends SeriesLimits {
   labels: LabelConfig[];
   /** Histograms: finite upper bounds, increasing. */
   buckets?: number[];
-  /** Histograms: factor applied to the observed value (e.g. 1e-9 for ns to s). */
+  /** Factor applied to value_from (e.g. 1e-9 for ns to s). */
   multiplier: number;
   at: ConfigPath;
 }
@@ -66,6 +66,8 @@ export interface MapMetricConfig extends SeriesLimits {
   labels: LabelConfig[];
   /** counter/gauge: one family per entry. */
   values: MapValueConfig[];
+  /** counter/gauge: factor applied to the values read. */
+  multiplier: number;
   /** histogram only. */
   histogram?: {
     name: string;

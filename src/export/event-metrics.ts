@@ -127,7 +127,7 @@ export class EventMetric implements MetricFamily {
     if (key === undefined) return;
     let x = 1;
     if (this.value) {
-      x = toNumber(this.value(rec));
+      x = toNumber(this.value(rec)) * this.multiplier;
       if (!Number.isFinite(x) || (this.kind === 'counter' && x < 0)) {
         this.stats.decodeErrors++;
         return;
@@ -135,7 +135,7 @@ export class EventMetric implements MetricFamily {
     }
     const n = this.labels.length;
     const s = this.table.get(key, n > 1 ? key.split(SEP) : n ? [key] : [], now);
-    if (this.kind === 'histogram') (s as HistogramState).observe(x * this.multiplier);
+    if (this.kind === 'histogram') (s as HistogramState).observe(x);
     else if (this.kind === 'counter') (s as Cell).v += x;
     else (s as Cell).v = x;
   }

@@ -183,7 +183,7 @@ export class MapMetric {
   }
 
   private valueOf(acc: Acc, index: number): SeriesValue {
-    if (!this.hist) return acc.v[index];
+    if (!this.hist) return acc.v[index] * this.cfg.multiplier;
     const h = this.cfg.histogram!;
     const finite = this.bounds.length;
     const counts = new Float64Array(finite + 1);
