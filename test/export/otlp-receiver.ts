@@ -16,14 +16,17 @@ export interface OtlpRequest {
     resource: { attributes: OtlpAttribute[] };
     scopeMetrics: {
       scope: { name: string };
-      metrics: {
-        name: string;
-        sum?: { aggregationTemporality: number; isMonotonic: boolean; dataPoints: OtlpPoint[] };
-        gauge?: { dataPoints: OtlpPoint[] };
-        histogram?: { aggregationTemporality: number; dataPoints: OtlpHistogramPoint[] };
-      }[];
+      metrics: OtlpMetric[];
     }[];
   }[];
+}
+
+/** One metric of a request. */
+export interface OtlpMetric {
+  name: string;
+  sum?: { aggregationTemporality: number; isMonotonic: boolean; dataPoints: OtlpPoint[] };
+  gauge?: { dataPoints: OtlpPoint[] };
+  histogram?: { aggregationTemporality: number; dataPoints: OtlpHistogramPoint[] };
 }
 
 /** A number data point. */

@@ -10,7 +10,14 @@ import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { pkg, scratchDir, sleep, startExporter, type RunningExporter } from './helpers.js';
-import { attrs, startReceiver, type OtlpPoint, type OtlpRequest, type Receiver } from './otlp-receiver.js';
+import {
+  attrs,
+  startReceiver,
+  type OtlpMetric,
+  type OtlpPoint,
+  type OtlpRequest,
+  type Receiver,
+} from './otlp-receiver.js';
 
 test('the opensnoop counter reaches an OTLP/HTTP receiver with its value and resource', async () => {
   const [dir, clean] = scratchDir('otlp');
@@ -41,7 +48,7 @@ test('the opensnoop counter reaches an OTLP/HTTP receiver with its value and res
     for (let t = 0; t < 100 && Number(point?.asDouble ?? point?.asInt) !== 3; t++) {
       await sleep(100);
       request = receiver.requests.at(-1);
-      const metric = request?.resourceMetrics[0]?.scopeMetrics
+      const metric: OtlpMetric | undefined = request?.resourceMetrics[0]?.scopeMetrics
         .flatMap((s) => s.metrics)
         .find((m) => m.name === 'opens_total');
       point = metric?.sum?.dataPoints.find((p) => attrs(p.attributes).filename === file);
