@@ -95,6 +95,7 @@ export class Exporter {
     });
     for (const p of config.programs)
       this.programs.push(await ExportedProgram.build(p, config.locator, opts.env, opts.loadTool));
+    const took: number[] = [];
     for (const p of this.programs) {
       const t0 = performance.now();
       try {
@@ -102,8 +103,11 @@ export class Exporter {
       } catch (e) {
         throw config.locator.error(p.cfg.at, `program '${p.name}': ${(e as Error).message}`);
       }
-      this.log(`Running program ${p.name} (attached in ${Math.round(performance.now() - t0)} ms)`);
+      took.push(performance.now() - t0);
     }
+    this.programs.forEach((p, i) =>
+      this.log(`Running program ${p.name} (attached in ${Math.round(took[i])} ms)`),
+    );
     this.stats = opts.bpfStats === false ? { enabled: false, close() {} } : enableBpfStats();
     this.setupFamilies();
     if (opts.otlp)

@@ -14,7 +14,7 @@ import type { LabelConfig, MapMetricConfig, SlotLayout } from './config-types.js
 import type { DecoderEnv } from './decoders.js';
 import { compileLabel, labelKey, type EventStats, type EventTypeRef } from './event-metrics.js';
 import { tidy, type HistogramValue, type MetricFamily, type SeriesValue } from './families.js';
-import { accessor, describeType, fieldAt, isNumeric, toNumber } from './fields.js';
+import { accessor, describeType, fieldAt, isNumeric, toNumber, type FieldInfo } from './fields.js';
 import { OTHER, SEP, SeriesTable } from './series.js';
 
 /** What the exporter knows about a loaded map. */
@@ -85,17 +85,13 @@ export class MapMetric {
     let width = cfg.values.length;
     if (cfg.histogram) {
       const h = cfg.histogram;
-      const slots = fieldAt(shape.btf, shape.valueType, h.slots);
-      const ok =
-        !('error' in slots) && slots.kind === 'array' && isNumeric(describeType(shape.btf, slots.elemType!));
-      if (!ok)
-        throw loc.error(
-          [...cfg.at, h.slots === 'slots' ? 'map' : 'slots'],
-          `${valRef.describe} has no '${h.slots}' array of counts${'error' in slots ? `: ${slots.error}` : ''}`,
-        );
+      const slots = slotsField(shape, valRef, h.slots, loc, [
+        ...cfg.at,
+        h.slots === 'slots' ? 'map' : 'slots',
+      ]);
       const sum = h.sum === undefined ? undefined : numeric(valRef, h.sum, loc, [...cfg.at, 'sum']);
       this.hist = { slots: accessor(h.slots), sum };
-      width = slots.size / slots.elemSize!;
+      width = slots.size / slots.elemSize;
       const finite = h.overflow === 'last' ? width - 1 : width;
       this.bounds = Array.from({ length: finite }, (_, i) => tidy(slotBound(h.layout, i) * h.multiplier));
     } else {
@@ -244,6 +240,24 @@ function keyLabels(
       );
     return compileLabel(l, ref, loc, env, key);
   });
+}
+
+/** The value's slots array; a located error when the value has none. */
+function slotsField(
+  shape: MapShape,
+  ref: EventTypeRef,
+  path: string,
+  loc: ConfigLocator,
+  at: ConfigPath,
+): FieldInfo & { elemSize: number } {
+  const value = describeType(shape.btf, shape.valueType);
+  if (value.kind !== 'struct')
+    throw loc.error(at, `${ref.describe} is not a struct with a '${path}' array of counts`);
+  const f = fieldAt(shape.btf, shape.valueType, path);
+  if ('error' in f) throw loc.error(at, `${ref.describe} has no '${path}' array of counts: ${f.error}`);
+  if (f.kind !== 'array' || !isNumeric(describeType(shape.btf, f.elemType!)))
+    throw loc.error(at, `'${path}' of ${ref.describe} is ${f.typeName}, not an array of counts`);
+  return f as FieldInfo & { elemSize: number };
 }
 
 function numeric(

@@ -76,7 +76,7 @@ export class ProgramHandle {
     const obj = BpfObject.open(target.object, { name: cfg.name, btfPath: cfg.btf });
     try {
       setOptions(obj, target.meta, cfg.options, (key, e) =>
-        loc.error([...cfg.at, 'options', key], (e as Error).message),
+        loc.error([...cfg.at, 'options', key], (e as Error).message.replace(`${key}: `, '')),
       );
     } catch (e) {
       obj.close();
