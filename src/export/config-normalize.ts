@@ -116,9 +116,10 @@ function programSource(ctx: Ctx, p: RawProgram, at: ConfigPath): ProgramSource {
  */
 function findFile(ctx: Ctx, file: string, name: string, at: ConfigPath): string {
   if (/^https?:\/\//.test(file)) return file;
-  const tries = [resolve(ctx.dir, file), resolve(file)];
-  if (file.replace(/.*\//, '') === 'package.json')
-    for (const t of [...tries]) tries.push(join(t, '..', `${name}.bpfkit.json`));
+  const ecc = file.replace(/.*\//, '') === 'package.json';
+  const tries = [resolve(ctx.dir, file), resolve(file)].flatMap((t) =>
+    ecc ? [t, join(t, '..', `${name}.bpfkit.json`)] : [t],
+  );
   const found = tries.find((t) => existsSync(t));
   if (!found)
     throw ctx.loc.error(at, `${file}: no such file (looked in ${ctx.dir} and the working directory)`);
@@ -137,7 +138,7 @@ type RawEvent = {
   help?: string;
   description?: string;
   events?: string;
-  labels?: RawLabel[];
+  labels?: RawLabel[] | null;
   value_from?: string;
   buckets?: RawEventBuckets;
   multiplier?: number;

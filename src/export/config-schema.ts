@@ -58,7 +58,7 @@ export const DecoderSchema = z.union([decoderName, decoderObject], {
 const LabelSchema = z.strictObject({
   name: labelName,
   from: z.string().optional(),
-  decoders: z.array(DecoderSchema).optional(),
+  decoders: z.array(DecoderSchema).nullish(),
 });
 
 const limits = { max_series: maxSeries.optional(), series_ttl: duration.optional() };
@@ -84,7 +84,7 @@ const eventMetric = {
   description: z.string().optional(),
   /** The event map (ring buffer or perf event array) whose records count; default: the only one. */
   events: z.string().optional(),
-  labels: z.array(LabelSchema).optional(),
+  labels: z.array(LabelSchema).nullish(),
   ...limits,
 };
 
@@ -124,7 +124,7 @@ const MapMetricSchema = z.strictObject({
   value: z.string().optional(),
   /** counter/gauge: several metrics from one read of a struct value. */
   values: z.array(MapValueSchema).min(1).optional(),
-  labels: z.array(LabelSchema).optional(),
+  labels: z.array(LabelSchema).nullish(),
   slots: z.string().optional(),
   sum: z.string().optional(),
   buckets: slotBuckets.optional(),
@@ -149,18 +149,18 @@ const ProgramSchema = z.strictObject({
   compiled_ebpf_filename: z.string().optional(),
   /** eunomia-exporter: the package.json text inline (empty: use compiled_ebpf_filename). */
   ebpf_data: z.string().optional(),
-  options: z.record(z.string(), OptionValue).optional(),
+  options: z.record(z.string(), OptionValue).nullish(),
   event_type: z.string().optional(),
   btf: z.string().optional(),
   perf_buffer_pages: z.int().positive().optional(),
   metrics: z
     .strictObject({
-      counters: z.array(CounterSchema).optional(),
-      gauges: z.array(GaugeSchema).optional(),
-      histograms: z.array(HistogramSchema).optional(),
-      maps: z.array(MapMetricSchema).optional(),
+      counters: z.array(CounterSchema).nullish(),
+      gauges: z.array(GaugeSchema).nullish(),
+      histograms: z.array(HistogramSchema).nullish(),
+      maps: z.array(MapMetricSchema).nullish(),
     })
-    .optional(),
+    .nullish(),
 });
 
 /** The whole file. */

@@ -100,7 +100,11 @@ export function parseConfig(text: string, file: string): ExportConfig {
   if (value === null || value === undefined)
     throw new ConfigError(file, 0, 0, '', 'the file is empty (it needs a programs: list)');
   const parsed = ConfigSchema.safeParse(value);
-  if (!parsed.success) throw issueError(locator, parsed.error.issues[0]);
+  if (!parsed.success) {
+    // An unknown key explains the rest (a misspelt required key is also "missing"): report it first.
+    const issues = parsed.error.issues;
+    throw issueError(locator, issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0]);
+  }
   return normalize(parsed.data as RawConfig, locator, dirname(resolve(file)));
 }
 

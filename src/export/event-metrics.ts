@@ -17,7 +17,7 @@ import {
   type DecoderEnv,
   type LabelDecoder,
 } from './decoders.js';
-import { HistogramState, type Cell, type MetricFamily, type SeriesValue } from './families.js';
+import { HistogramState, scaler, type Cell, type MetricFamily, type SeriesValue } from './families.js';
 import { accessor, fieldAt, isNumeric, toNumber, type FieldInfo } from './fields.js';
 import { SEP, SeriesTable } from './series.js';
 
@@ -90,7 +90,7 @@ export class EventMetric implements MetricFamily {
   readonly table: SeriesTable<Series>;
   private readonly labels: CompiledLabel[];
   private readonly value?: (v: Decoded) => Decoded | undefined;
-  private readonly multiplier: number;
+  private readonly scale: (x: number) => number;
 
   constructor(
     cfg: EventMetricConfig,
@@ -104,7 +104,7 @@ export class EventMetric implements MetricFamily {
     this.kind = cfg.kind;
     this.labelNames = cfg.labels.map((l) => l.name);
     this.labels = cfg.labels.map((l) => compileLabel(l, type, loc, env));
-    this.multiplier = cfg.multiplier;
+    this.scale = scaler(cfg.multiplier);
     if (cfg.valueFrom !== undefined) {
       const f = fieldAt(type.btf, type.typeId, cfg.valueFrom);
       if ('error' in f) throw loc.error([...cfg.at, 'value_from'], `${type.describe}: ${f.error}`);
@@ -127,7 +127,7 @@ export class EventMetric implements MetricFamily {
     if (key === undefined) return;
     let x = 1;
     if (this.value) {
-      x = toNumber(this.value(rec)) * this.multiplier;
+      x = this.scale(toNumber(this.value(rec)));
       if (!Number.isFinite(x) || (this.kind === 'counter' && x < 0)) {
         this.stats.decodeErrors++;
         return;

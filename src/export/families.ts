@@ -68,6 +68,18 @@ export class HistogramState implements HistogramValue {
 }
 
 /**
+ * Multiplies by `m` the way a person would: a multiplier that is the inverse of an integer (1e-9,
+ * 1e-6) divides by that integer instead, so 1000 ns × 1e-9 is exactly 1e-6 and lands in the bucket
+ * bounded by 1e-6 (1000 * 1e-9 is 1.0000000000000002e-6 in floating point).
+ */
+export function scaler(m: number): (x: number) => number {
+  if (m === 1) return (x) => x;
+  const inv = Math.round(1 / m);
+  if (m < 1 && inv > 1 && Math.abs(inv * m - 1) < 1e-12) return (x) => x / inv;
+  return (x) => x * m;
+}
+
+/**
  * `v` rounded to 15 significant digits: bounds computed as integer × multiplier (3 × 1e-6) come out
  * of floating point with noise in the last digit (3.0000000000000001e-06), which would show in `le`.
  */

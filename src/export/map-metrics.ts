@@ -13,7 +13,7 @@ import type { ConfigLocator, ConfigPath } from './config.js';
 import type { LabelConfig, MapMetricConfig, SlotLayout } from './config-types.js';
 import type { DecoderEnv } from './decoders.js';
 import { compileLabel, labelKey, type EventStats, type EventTypeRef } from './event-metrics.js';
-import { tidy, type HistogramValue, type MetricFamily, type SeriesValue } from './families.js';
+import { scaler, tidy, type HistogramValue, type MetricFamily, type SeriesValue } from './families.js';
 import { accessor, describeType, fieldAt, isNumeric, toNumber, type FieldInfo } from './fields.js';
 import { OTHER, SEP, SeriesTable } from './series.js';
 
@@ -59,6 +59,7 @@ export class MapMetric {
   };
   private readonly bounds: number[] = [];
   private readonly width: number;
+  private readonly scale: (x: number) => number;
   private other: Acc;
   private folded = new Set<string>();
 
@@ -103,6 +104,7 @@ export class MapMetric {
         );
     }
     this.width = width;
+    this.scale = scaler(cfg.histogram?.multiplier ?? cfg.multiplier);
     this.table = new SeriesTable<Acc>(this.labelNamesOf(cfg), cfg, () => newAcc(width));
     this.other = newAcc(width);
     this.families = cfg.histogram
@@ -179,7 +181,7 @@ export class MapMetric {
   }
 
   private valueOf(acc: Acc, index: number): SeriesValue {
-    if (!this.hist) return acc.v[index] * this.cfg.multiplier;
+    if (!this.hist) return this.scale(acc.v[index]);
     const h = this.cfg.histogram!;
     const finite = this.bounds.length;
     const counts = new Float64Array(finite + 1);
@@ -187,7 +189,7 @@ export class MapMetric {
     const value: HistogramValue = {
       counts,
       count: acc.count,
-      sum: this.hist.sum ? acc.sum * h.multiplier : undefined,
+      sum: this.hist.sum ? this.scale(acc.sum) : undefined,
     };
     return value;
   }
