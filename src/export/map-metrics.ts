@@ -182,7 +182,6 @@ export class MapMetric {
 
   private valueOf(acc: Acc, index: number): SeriesValue {
     if (!this.hist) return this.scale(acc.v[index]);
-    const h = this.cfg.histogram!;
     const finite = this.bounds.length;
     const counts = new Float64Array(finite + 1);
     for (let i = 0; i < acc.v.length; i++) counts[Math.min(i, finite)] += acc.v[i];
