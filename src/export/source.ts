@@ -23,6 +23,8 @@ import { RingBufReader } from '../ringbuf/reader.js';
 import type { ObjectSpec } from '../spec/object.js';
 import { bpfRaw, closeFd } from '../sys/bpf.js';
 import { mapInfo, progInfo } from '../sys/objinfo.js';
+import { onlineCpus } from '../sys/cpus.js';
+import { pageSize } from '../sys/libc.js';
 import type { ConfigLocator } from './config.js';
 import type { OptionValues, ProgramConfig } from './config-types.js';
 import type { MapRow, MapShape } from './map-metrics.js';
@@ -53,8 +55,17 @@ export interface ProgStats {
   runCount: bigint;
 }
 
-/** Default perf ring per CPU for exporters: 1 MiB, so bursts wait in the kernel, not get lost. */
-const DEFAULT_PERF_PAGES = 256;
+/**
+ * Perf ring per CPU unless the config says: 32 MiB shared by the online CPUs, at least 1 MiB and at
+ * most 8 MiB each, a power-of-two number of pages. An exporter is a background process that the
+ * scheduler may leave waiting for a while on a busy machine; the ring must hold what arrives
+ * meanwhile (at 30k opensnoop records/s on a CPU, 8 MiB is about a second).
+ */
+function defaultPerfPages(): number {
+  const page = pageSize();
+  const each = Math.min(8 << 20, Math.max(1 << 20, (32 << 20) / Math.max(1, onlineCpus().length)));
+  return 2 ** Math.floor(Math.log2(each / page));
+}
 
 /** One program of the config, opened (globals set) but not loaded until load(). */
 export class ProgramHandle {
@@ -129,7 +140,7 @@ export class ProgramHandle {
     const reader: EventReader =
       m.typeName === 'ringbuf'
         ? RingBufReader.open(fd)
-        : PerfEventArrayReader.open(fd, { pagesPerCpu: this.cfg.perfBufferPages ?? DEFAULT_PERF_PAGES });
+        : PerfEventArrayReader.open(fd, { pagesPerCpu: this.cfg.perfBufferPages ?? defaultPerfPages() });
     const decode = decoderFor<Decoded>(this.spec.btf!, typeId);
     reader.onLost((_cpu, count) => onLost(count));
     reader.onRecord((bytes) => {
