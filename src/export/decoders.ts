@@ -25,9 +25,13 @@ export interface DecoderEnv {
   arch: string;
 }
 
-/** The host's tables. */
+/**
+ * The host's tables. In a container, $BPFKIT_HOST_ROOT names where the host's files are mounted
+ * (the DaemonSet mounts the host's /etc/passwd at /host/etc/passwd); /proc/kallsyms is the same in
+ * every mount namespace.
+ */
 export const hostEnv: DecoderEnv = {
-  passwd: () => readText('/etc/passwd'),
+  passwd: () => readText(`${process.env.BPFKIT_HOST_ROOT ?? ''}/etc/passwd`),
   kallsyms: () => readText('/proc/kallsyms'),
   arch: process.arch,
 };
