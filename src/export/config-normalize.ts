@@ -83,11 +83,17 @@ function program(ctx: Ctx, p: RawProgram, at: ConfigPath): ProgramConfig {
     options: p.options ?? {},
     eventType: p.event_type,
     btf: p.btf === undefined ? undefined : resolve(ctx.dir, p.btf),
-    perfBufferPages: p.perf_buffer_pages,
+    perfBufferPages: perfPages(ctx, p.perf_buffer_pages, [...at, 'perf_buffer_pages']),
     events,
     maps,
     at,
   };
+}
+
+function perfPages(ctx: Ctx, n: number | undefined, at: ConfigPath): number | undefined {
+  if (n !== undefined && (n & (n - 1)) !== 0)
+    throw ctx.loc.error(at, `${n} is not a power of two (pages of each CPU's perf ring)`);
+  return n;
 }
 
 function programSource(ctx: Ctx, p: RawProgram, at: ConfigPath): ProgramSource {

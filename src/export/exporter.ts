@@ -14,7 +14,7 @@ import type { ExportConfig } from './config-types.js';
 import type { DecoderEnv } from './decoders.js';
 import { Exposition, type Format } from './exposition.js';
 import { HistogramState, type MetricFamily } from './families.js';
-import { OtlpPush } from './otlp.js';
+import type { OtlpPush } from './otlp.js';
 import { ExportedProgram } from './program.js';
 import { SCRAPE_BOUNDS, selfFamilies, type MetricState } from './self-metrics.js';
 import { DEFAULT_LISTEN, serve, type Listening } from './server.js';
@@ -110,8 +110,9 @@ export class Exporter {
     );
     this.stats = opts.bpfStats === false ? { enabled: false, close() {} } : enableBpfStats();
     this.setupFamilies();
+    // The OpenTelemetry SDK is loaded only when asked for (it costs tens of ms to import).
     if (opts.otlp)
-      this.otlp = new OtlpPush({
+      this.otlp = new (await import('./otlp.js')).OtlpPush({
         ...opts.otlp,
         families: () => this.families,
         refresh: () => this.refresh(),

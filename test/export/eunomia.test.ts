@@ -63,7 +63,7 @@ test('the tutorial config runs unchanged over opensnoop built with bpfkit build'
   }
 });
 
-test('the same counter from the package inline (ebpf_data)', async () => {
+test('the same counter from the package inline (ebpf_data); SIGTERM stops it with status 0', async () => {
   const [dir, clean] = scratchDir('eunomia-inline');
   const inline = readFileSync(await pkg('opensnoop'), 'utf8');
   const config = TUTORIAL_CONFIG.replace('ebpf_data: ""', `ebpf_data: ${JSON.stringify(inline)}`).replace(
@@ -76,7 +76,7 @@ test('the same counter from the package inline (ebpf_data)', async () => {
     exporter = await startExporter(join(dir, 'config.yaml'));
     checkPlain(await countedLine(exporter, join(dir, `inline-${process.pid}`)));
   } finally {
-    const code = exporter ? await exporter.stop() : 0;
+    const code = exporter ? await exporter.stop('SIGTERM') : 0;
     clean();
     assert.equal(code, 0, exporter?.run.stderr());
   }

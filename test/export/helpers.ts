@@ -69,8 +69,8 @@ export interface RunningExporter {
   url: string;
   run: CliRun;
   pid: number;
-  /** SIGINT, then the exit status. */
-  stop(): Promise<number | string>;
+  /** SIGINT (or `signal`), then the exit status. */
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
 /** Starts `bpfkit export -c config --listen 127.0.0.1:<free port> …extra` and waits until it listens. */
@@ -94,8 +94,8 @@ export async function startExporter(
     url,
     run,
     pid: run.child.pid!,
-    stop: async () => {
-      if (exited === undefined) run.child.kill('SIGINT');
+    stop: async (signal: NodeJS.Signals = 'SIGINT') => {
+      if (exited === undefined) run.child.kill(signal);
       return run.exited;
     },
   };

@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import { UsageError } from '../../errors/index.js';
+import type { ExportConfig } from '../../export/config-types.js';
 
 interface ExportCliOptions {
   config: string;
@@ -52,22 +53,33 @@ async function runExport(o: ExportCliOptions): Promise<void> {
   const stopped = new Promise<void>((resolve) => (stop = resolve));
   const offSignal = onStopSignal(() => stop());
   try {
-    const envMs = Number(process.env.OTEL_METRIC_EXPORT_INTERVAL);
-    const intervalMs = o.otlpInterval !== undefined ? o.otlpInterval * 1000 : envMs > 0 ? envMs : undefined;
-    const exporter = await Exporter.start(config, {
-      listen: o.listen,
-      otlp: o.otlp ? { endpoint: otlpUrl(o.otlp), intervalMs } : undefined,
-      bpfStats: o.bpfStats,
-      log: (line, level) =>
-        level === 'warn' ? process.stderr.write(`bpfkit: ${line}\n`) : process.stdout.write(`${line}\n`),
-    });
-    await stopped;
-    await exporter.stop();
+    await serve(o, config, stopped, Exporter);
   } finally {
     offSignal();
+    // Whatever a collector connection or the SDK may still hold must not keep the process past a
+    // second, on success and on failure alike.
+    setTimeout(() => process.exit(process.exitCode ?? 0), 1000).unref();
   }
-  // Whatever a collector connection or the SDK may still hold must not keep the process past a second.
-  setTimeout(() => process.exit(process.exitCode ?? 0), 1000).unref();
+}
+
+/** Runs the exporter until `stopped` resolves, then stops it. */
+async function serve(
+  o: ExportCliOptions,
+  config: ExportConfig,
+  stopped: Promise<void>,
+  Exporter: typeof import('../../export/exporter.js').Exporter,
+): Promise<void> {
+  const envMs = Number(process.env.OTEL_METRIC_EXPORT_INTERVAL);
+  const intervalMs = o.otlpInterval !== undefined ? o.otlpInterval * 1000 : envMs > 0 ? envMs : undefined;
+  const exporter = await Exporter.start(config, {
+    listen: o.listen,
+    otlp: o.otlp ? { endpoint: otlpUrl(o.otlp), intervalMs } : undefined,
+    bpfStats: o.bpfStats,
+    log: (line, level) =>
+      level === 'warn' ? process.stderr.write(`bpfkit: ${line}\n`) : process.stdout.write(`${line}\n`),
+  });
+  await stopped;
+  await exporter.stop();
 }
 
 function otlpUrl(v: string): string {
