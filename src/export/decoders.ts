@@ -68,29 +68,33 @@ export function checkPipeline(steps: DecoderConfig[], field: FieldInfo): string 
   return undefined;
 }
 
-/** Builds the pipeline for a label reading `field`. */
+/**
+ * Builds the pipeline for a label reading `field`. Its values are valid UTF-8: strings decoded from
+ * records are (UTF-8 decoding replaces bad bytes with U+FFFD), numbers and names are ASCII, config
+ * strings are checked once here, and only a regex, which may cut a surrogate pair, is checked per value.
+ */
 export function labelDecoder(
   steps: DecoderConfig[],
   field: FieldInfo,
   env: DecoderEnv = hostEnv,
 ): LabelDecoder {
   const fns = steps.map((s) => step(s, field, env));
-  if (fns.length === 0 || steps[0].name === 'static_map' || steps[0].name === 'regex')
-    fns.unshift((v) => plain(v));
-  if (fns.length === 1) {
-    const f = fns[0];
-    return (v) => {
-      const out = f(v);
-      return out === undefined ? undefined : wellFormed(out);
-    };
-  }
+  if (fns.length === 0 || steps[0].name === 'static_map' || steps[0].name === 'regex') fns.unshift(plain);
+  const pipeline: Step =
+    fns.length === 1
+      ? fns[0]
+      : (v) => {
+          let x: Decoded | string | undefined = v;
+          for (const f of fns) {
+            x = f(x);
+            if (x === undefined) return undefined;
+          }
+          return x as string;
+        };
+  if (!steps.some((s) => s.name === 'regex')) return pipeline;
   return (v) => {
-    let x: Decoded | string | undefined = v;
-    for (const f of fns) {
-      x = f(x);
-      if (x === undefined) return undefined;
-    }
-    return wellFormed(x as string);
+    const out = pipeline(v);
+    return out === undefined ? undefined : wellFormed(out);
   };
 }
 
@@ -125,11 +129,14 @@ function step(s: DecoderConfig, field: FieldInfo, env: DecoderEnv): Step {
       return (v) => hex(v, field);
     case 'inet':
       return (v) => inet(bytesOf(v, field), s.family);
-    case 'static_map':
+    case 'static_map': {
+      const map = new Map(Object.entries(s.map).map(([k, x]) => [k, wellFormed(x)]));
+      const dflt = s.default === undefined ? undefined : wellFormed(s.default);
       return (v) => {
         const k = String(v);
-        return Object.prototype.hasOwnProperty.call(s.map, k) ? s.map[k] : (s.default ?? k);
+        return map.get(k) ?? dflt ?? k;
       };
+    }
     case 'regex':
       return regexStep(s);
   }

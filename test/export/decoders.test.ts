@@ -127,4 +127,7 @@ test('label values are valid UTF-8: lone surrogates become U+FFFD', () => {
   // What the BTF decoder does with a comm cut in the middle of a character: U+FFFD already.
   const cut = Buffer.from('inner-job-同', 'utf8').subarray(0, 12).toString('utf8');
   assert.equal(dec([], str)(cut), 'inner-job-\uFFFD');
+  // A regex can cut a pair in two; a config string can hold a lone one (YAML "\uD800").
+  assert.equal(dec([{ name: 'regex', match: '^(.{2})', unmatched: 'keep' }], str)('a\u{1F600}b'), 'a\uFFFD');
+  assert.equal(dec([{ name: 'static_map', map: { '1': 'x\uD800' } }])(1), 'x\uFFFD');
 });

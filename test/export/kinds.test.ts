@@ -85,7 +85,9 @@ test('every metric kind passes promtool and the exposition invariants, with exac
     for (let i = 0; i < CALLS; i++) void process.ppid; // getppid(2) each time
     let text = '';
     for (let i = 0; i < 40; i++) {
-      text = (await scrape(exporter.url)).text;
+      const r = await scrape(exporter.url);
+      assert.equal(r.contentType, 'text/plain; version=0.0.4; charset=utf-8');
+      text = r.text;
       if (valueOf(parseExposition(text).samples, 'getppid_latency_seconds_count') === CALLS) break;
       await sleep(50);
     }
