@@ -134,7 +134,8 @@ export class EventMetric implements MetricFamily {
       }
     }
     const n = this.labels.length;
-    const s = this.table.get(key, n > 1 ? key.split(SEP) : n ? [key] : [], now);
+    // The label values array is only needed for a new series.
+    const s = this.table.touch(key, now) ?? this.table.get(key, n > 1 ? key.split(SEP) : n ? [key] : [], now);
     if (this.kind === 'histogram') (s as HistogramState).observe(x);
     else if (this.kind === 'counter') (s as Cell).v += x;
     else (s as Cell).v = x;

@@ -58,6 +58,14 @@ export class SeriesTable<S> {
     return this.add(key, values, now);
   }
 
+  /** The existing series for `key`, marked as seen; undefined when there is none yet. */
+  touch(key: string, now: number): S | undefined {
+    const e = this.map.get(key);
+    if (!e) return undefined;
+    e.seen = now;
+    return e.series;
+  }
+
   /** Whether `key` has a series of its own (no side effects). */
   has(key: string): boolean {
     return this.map.has(key);
