@@ -11,6 +11,17 @@ import { CONTENT_TYPES, negotiate, type Format } from './exposition.js';
 /** Where the exporter listens unless told otherwise (eunomia-exporter's address). */
 export const DEFAULT_LISTEN = '127.0.0.1:8526';
 
+/** The HTTP port could not be bound; `code` is the errno name (EADDRINUSE, EACCES, …). */
+export class ListenError extends BpfkitError {
+  constructor(
+    readonly address: string,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** What the server serves. */
 export interface Endpoints {
   /** The exposition; undefined while the exporter is not ready (served as 503). */
@@ -59,7 +70,9 @@ export function serve(address: string, origin: string, endpoints: Endpoints): Pr
             : e.code === 'EADDRNOTAVAIL'
               ? 'no such local address'
               : (e.code ?? e.message);
-      reject(new BpfkitError(`cannot listen on ${address} (${origin}): ${why}`));
+      reject(
+        new ListenError(address, e.code ?? 'unknown', `cannot listen on ${address} (${origin}): ${why}`),
+      );
     });
     server.listen({ host, port, exclusive: true }, () => {
       const bound = (server.address() as AddressInfo).port;

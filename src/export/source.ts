@@ -35,6 +35,13 @@ import type { MapRow, MapShape } from './map-metrics.js';
  */
 export type ToolLoader = (name: string) => Promise<RunTarget>;
 
+/** A program was used after it was closed (detached and freed). */
+export class ProgramClosedError extends BpfkitError {
+  constructor(readonly program: string) {
+    super(`program '${program}' is closed`);
+  }
+}
+
 /** An event map of a program and the BTF struct its records are, when known. */
 export interface EventMapInfo {
   name: string;
@@ -159,7 +166,7 @@ export class ProgramHandle {
 
   /** Every entry of map `name` in one batched pass (per-CPU maps: one value per possible CPU). */
   readMap(name: string): MapRow[] {
-    if (this.closed) throw new BpfkitError(`program '${this.cfg.name}' is closed`);
+    if (this.closed) throw new ProgramClosedError(this.cfg.name);
     let map = this.maps.get(name);
     if (!map) {
       const m = this.spec.maps.find((x) => x.name === name)!;
