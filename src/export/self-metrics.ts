@@ -62,41 +62,23 @@ function family(
 
 /** The self-metric families, in exposition order. */
 export function selfFamilies(s: SelfState): MetricFamily[] {
+  return [...eventFamilies(s), ...seriesFamilies(s), ...programFamilies(s), ...exporterFamilies(s)];
+}
+
+function eventFamilies(s: SelfState): MetricFamily[] {
   const events = (pick: 'received' | 'lost'): Rows =>
     function* () {
       for (const p of s.programs()) for (const e of p.events) yield [[p.name, e.map], e[pick]];
     };
-  const stats = (pick: (x: ProgStats) => number): Rows =>
-    function* () {
-      for (const p of s.programs()) {
-        if (!p.attached) continue;
-        for (const x of p.progStats()) yield [[p.name, x.bpfProgram], pick(x)];
-      }
-    };
+  const received = 'Event records received from the kernel, per event map';
+  const lost = 'Event records the kernel dropped because the perf buffer was full';
+  const decode = 'Records that could not be decoded and field values a label decoder could not handle';
   return [
-    family(
-      'bpfkit_events_received_total',
-      'Event records received from the kernel, per event map',
-      'counter',
-      ['program', 'map'],
-      events('received'),
-    ),
-    family(
-      'bpfkit_events_lost_total',
-      'Event records the kernel dropped because the perf buffer was full',
-      'counter',
-      ['program', 'map'],
-      events('lost'),
-    ),
-    family(
-      'bpfkit_decode_errors_total',
-      'Records that could not be decoded and field values a label decoder could not handle',
-      'counter',
-      ['program'],
-      function* () {
-        for (const p of s.programs()) yield [[p.name], p.decodeErrors];
-      },
-    ),
+    family('bpfkit_events_received_total', received, 'counter', ['program', 'map'], events('received')),
+    family('bpfkit_events_lost_total', lost, 'counter', ['program', 'map'], events('lost')),
+    family('bpfkit_decode_errors_total', decode, 'counter', ['program'], function* () {
+      for (const p of s.programs()) yield [[p.name], p.decodeErrors];
+    }),
     family(
       'bpfkit_map_read_errors_total',
       'Failed reads of a BPF map at scrape time',
@@ -106,53 +88,65 @@ export function selfFamilies(s: SelfState): MetricFamily[] {
         for (const p of s.programs()) for (const [m, n] of p.mapReadErrors) yield [[p.name, m], n];
       },
     ),
-    family(
-      'bpfkit_series_dropped_total',
-      'Samples (map entries: entries, each once) folded into the "other" series because the metric reached its series cap',
-      'counter',
-      ['metric'],
-      function* () {
-        for (const m of s.metrics()) yield [[m.name], m.dropped];
-      },
-    ),
+  ];
+}
+
+function seriesFamilies(s: SelfState): MetricFamily[] {
+  const dropped =
+    'Samples folded into the "other" series because the metric was at its series cap (map metrics: each entry once while it stays in the map)';
+  return [
+    family('bpfkit_series_dropped_total', dropped, 'counter', ['metric'], function* () {
+      for (const m of s.metrics()) yield [[m.name], m.dropped];
+    }),
     family('bpfkit_series', 'Series a metric holds now', 'gauge', ['metric'], function* () {
       for (const m of s.metrics()) yield [[m.name], m.series];
     }),
-    family(
-      'bpfkit_program_attached',
-      'Whether the program is loaded and attached (0 once it failed)',
-      'gauge',
-      ['program'],
-      function* () {
-        for (const p of s.programs()) yield [[p.name], p.attached ? 1 : 0];
-      },
-    ),
+  ];
+}
+
+function programFamilies(s: SelfState): MetricFamily[] {
+  const stats = (pick: (x: ProgStats) => number): Rows =>
+    function* () {
+      for (const p of s.programs()) {
+        if (!p.attached) continue;
+        for (const x of p.progStats()) yield [[p.name, x.bpfProgram], pick(x)];
+      }
+    };
+  const labels = ['program', 'bpf_program'];
+  const attached = 'Whether the program is loaded and attached (0 once it failed)';
+  const runTime = 'Time the kernel spent running the BPF program (needs BPF stats on)';
+  const runCount = 'Times the kernel ran the BPF program (needs BPF stats on)';
+  const statsOn = 'Whether the kernel keeps BPF run time and count (kernel.bpf_stats_enabled)';
+  return [
+    family('bpfkit_program_attached', attached, 'gauge', ['program'], function* () {
+      for (const p of s.programs()) yield [[p.name], p.attached ? 1 : 0];
+    }),
     family(
       'bpfkit_program_run_time_seconds_total',
-      'Time the kernel spent running the BPF program (needs BPF stats on)',
+      runTime,
       'counter',
-      ['program', 'bpf_program'],
+      labels,
       stats((x) => Number(x.runTimeNs) / 1e9),
     ),
     family(
       'bpfkit_program_run_count_total',
-      'Times the kernel ran the BPF program (needs BPF stats on)',
+      runCount,
       'counter',
-      ['program', 'bpf_program'],
+      labels,
       stats((x) => Number(x.runCount)),
     ),
-    family(
-      'bpfkit_bpf_stats_enabled',
-      'Whether the kernel keeps BPF run time and count (kernel.bpf_stats_enabled)',
-      'gauge',
-      [],
-      function* () {
-        yield [[], s.statsEnabled() ? 1 : 0];
-      },
-    ),
+    family('bpfkit_bpf_stats_enabled', statsOn, 'gauge', [], function* () {
+      yield [[], s.statsEnabled() ? 1 : 0];
+    }),
+  ];
+}
+
+function exporterFamilies(s: SelfState): MetricFamily[] {
+  const scrape = 'Time to read the maps and write a /metrics response';
+  return [
     family(
       'bpfkit_scrape_duration_seconds',
-      'Time to read the maps and write a /metrics response (or an OTLP export)',
+      scrape,
       'histogram',
       [],
       function* () {
