@@ -29,6 +29,23 @@ async function received(exporter: RunningExporter): Promise<number> {
   return valueOf(samples, 'bpfkit_events_received_total', { program: 'opensnoop' }) ?? 0;
 }
 
+/** Opens FILES missing files in `dir`, pacing on the exporter; returns the events received before. */
+async function openMany(exporter: RunningExporter, dir: string): Promise<number> {
+  const base = await received(exporter);
+  for (let i = 0; i < FILES; i++) {
+    try {
+      openSync(join(dir, `f${i}`), 'r'); // ENOENT: an openat(2) the program reports all the same
+    } catch {
+      // expected
+    }
+    if ((i + 1) % BATCH === 0) {
+      // Keep the perf buffer from filling: let the exporter catch up with what was opened.
+      for (let t = 0; t < 200 && (await received(exporter)) < base + i + 1 - BATCH; t++) await sleep(10);
+    }
+  }
+  return base;
+}
+
 test('50,000 file names under a cap of 1,000: 1,001 series, bounded memory, drops counted', async (t) => {
   const [dir, clean] = scratchDir('cardinality');
   const config = join(dir, 'metrics.yaml');
@@ -54,18 +71,7 @@ test('50,000 file names under a cap of 1,000: 1,001 series, bounded memory, drop
   let exporter: RunningExporter | undefined;
   try {
     exporter = await startExporter(config);
-    const base = await received(exporter);
-    for (let i = 0; i < FILES; i++) {
-      try {
-        openSync(join(dir, `f${i}`), 'r'); // ENOENT: an openat(2) the program reports all the same
-      } catch {
-        // expected
-      }
-      if ((i + 1) % BATCH === 0) {
-        // Keep the perf buffer from filling: let the exporter catch up with what was opened.
-        for (let t = 0; t < 200 && (await received(exporter)) < base + i + 1 - BATCH; t++) await sleep(10);
-      }
-    }
+    const base = await openMany(exporter, dir);
     let text = '';
     for (let t = 0; t < 100; t++) {
       text = (await scrape(exporter.url)).text;

@@ -20,7 +20,7 @@ import { SCRAPE_BOUNDS, selfFamilies } from '../../src/export/self-metrics.js';
 import { parseTarget } from '../../src/package/load.js';
 import { parseObject } from '../../src/package/parse-object.js';
 import type { ObjectSpec } from '../../src/spec/object.js';
-import { checkInvariants, parseExposition, pkg, promtool, valueOf } from './helpers.js';
+import { checkInvariants, parseExposition, pkg, promtool, valueOf, type Sample } from './helpers.js';
 
 test('content negotiation', () => {
   const prometheus242 =
@@ -201,9 +201,28 @@ test('map and event metrics, serialized, pass promtool and the invariants', asyn
 
   const e = new Exposition();
   for (const f of [...events, ...maps.flatMap((m) => m.families)]) e.add(f);
+  for (const f of fakeSelfFamilies()) e.add(f);
+  const text = await e.render('prometheus');
+  const lint = promtool(text);
+  assert.equal(lint.status, 0, lint.output);
+  checkInvariants(text);
+  checkInvariants(await e.render('openmetrics'));
+
+  checkMapAndEventValues(parseExposition(text).samples);
+  assert.equal(stats.decodeErrors, 0);
+
+  // A map entry that goes away frees its place under the cap.
+  sizes.update([{ key: 0, values: [{ slots: [1, 0, 0, 0, 0] }] }], 2);
+  const after = parseExposition(await e.render('prometheus')).samples;
+  assert.equal(valueOf(after, 'number_linear_count', { parity: 'even' }), 1);
+  assert.equal(valueOf(after, 'number_linear_count', { parity: 'other' }), undefined);
+});
+
+/** Self-metric families over a made-up exporter state. */
+function fakeSelfFamilies(): MetricFamily[] {
   const scrapes = new HistogramState(SCRAPE_BOUNDS);
   scrapes.observe(0.002);
-  const self = selfFamilies({
+  return selfFamilies({
     programs: () => [
       {
         name: 'kinds',
@@ -219,14 +238,10 @@ test('map and event metrics, serialized, pass promtool and the invariants', asyn
     statsEnabled: () => true,
     version: '0.0.0',
   });
-  for (const f of self) e.add(f);
-  const text = await e.render('prometheus');
-  const lint = promtool(text);
-  assert.equal(lint.status, 0, lint.output);
-  checkInvariants(text);
-  checkInvariants(await e.render('openmetrics'));
+}
 
-  const { samples } = parseExposition(text);
+/** What the synthetic rows and records of the test above must come to. */
+function checkMapAndEventValues(samples: Sample[]): void {
   const v = (name: string, labels: Record<string, string> = {}): number | undefined =>
     valueOf(samples, name, labels);
   assert.equal(v('calls_total', { comm: 'a' }), 7, 'rows whose labels decode alike are summed');
@@ -254,14 +269,7 @@ test('map and event metrics, serialized, pass promtool and the invariants', asyn
   assert.equal(v('ev_latency_seconds_bucket', { le: '+Inf' }), 3);
   assert.ok(Math.abs(v('ev_last_latency_seconds')! - 3e-6) < 1e-15);
   assert.equal(v('bpfkit_program_run_time_seconds_total', { bpf_program: 'count_getppid' }), 1.5e-6);
-  assert.equal(stats.decodeErrors, 0);
-
-  // A map entry that goes away frees its place under the cap.
-  sizes.update([{ key: 0, values: [{ slots: [1, 0, 0, 0, 0] }] }], 2);
-  const after = parseExposition(await e.render('prometheus')).samples;
-  assert.equal(valueOf(after, 'number_linear_count', { parity: 'even' }), 1);
-  assert.equal(valueOf(after, 'number_linear_count', { parity: 'other' }), undefined);
-});
+}
 
 test('event metrics: checks against the event type, decode failures counted', async () => {
   const { spec, config } = await kinds();
