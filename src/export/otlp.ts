@@ -72,7 +72,7 @@ export class OtlpPush {
   }
 
   /** Final export and shutdown, giving up after `timeoutMs`. */
-  async stop(timeoutMs = 800): Promise<void> {
+  async stop(timeoutMs = 500): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
     await Promise.race([this.provider.shutdown().catch(() => undefined), late]);

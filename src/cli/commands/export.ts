@@ -51,13 +51,17 @@ async function runExport(o: ExportCliOptions): Promise<void> {
   const config = loadConfig(o.config);
   let stop!: () => void;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
-  const offSignal = onStopSignal(() => stop());
+  const offSignal = onStopSignal(() => {
+    stop();
+    // A collector that does not answer must not hold the exit past a second (objects still get
+    // closed: exit runs the cleanup hooks).
+    setTimeout(() => process.exit(process.exitCode ?? 0), 900).unref();
+  });
   try {
     await serve(o, config, stopped, Exporter);
   } finally {
     offSignal();
-    // Whatever a collector connection or the SDK may still hold must not keep the process past a
-    // second, on success and on failure alike.
+    // Nor may whatever a collector connection or the SDK still holds once the exporter stopped.
     setTimeout(() => process.exit(process.exitCode ?? 0), 1000).unref();
   }
 }
