@@ -25,6 +25,7 @@ const COMMANDS: [string, () => Promise<CommandModule>][] = [
   ['inspect', () => import('./commands/inspect.js')],
   ['probes', () => import('./commands/probes.js')],
   ['tools', () => import('./commands/tools.js')],
+  ['export', () => import('./commands/export.js')],
 ];
 
 /** Other names of commands (commander aliases), so naming one loads only its module. */
