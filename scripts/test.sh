@@ -10,4 +10,4 @@ fi
 npm run --silent lint
 npx tsc -p tsconfig.test.json
 mapfile -t files < <(find test src -name '*.test.ts' | sort)
-node --import tsx --test --test-concurrency=1 "${files[@]}"
+node --import tsx --test --test-concurrency=1 --test-timeout=180000 "${files[@]}"

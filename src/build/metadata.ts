@@ -8,7 +8,7 @@
  * - the LICENSE variable: `@brief`, `@details`, `@version` and the description of the whole program;
  * - export types: see event-types.ts.
  */
-import { BpfkitError, UsageError } from '../errors/index.js';
+import { BadValueError, BpfkitError } from '../errors/index.js';
 import { encodeValue, type Encodable } from '../btf/encode.js';
 import type { Btf } from '../btf/btf.js';
 import type { ObjectSpec } from '../spec/object.js';
@@ -192,7 +192,7 @@ export function parseCmdArg(
         try {
           encodeValue(btf, typeId, x as Encodable, `default of ${name}`);
         } catch (e) {
-          if (e instanceof UsageError) throw tagError(doc, `@cmdarg ${e.message}`);
+          if (e instanceof BadValueError) throw tagError(doc, `@cmdarg ${e.message}`);
           throw e;
         }
         out.default = x;

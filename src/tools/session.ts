@@ -51,7 +51,8 @@ export async function runTool<O extends CommonOptions, E>(tool: Tool<O, E>, o: O
     if (o.verbose) for (const l of plan.lines) io.err(`${tool.name}: ${l}\n`);
     tool.configure(o, { setGlobal: (name, value) => obj.setGlobal(name, value) });
     if (o.cgroup !== undefined) obj.setGlobal('filter_cg', true);
-    const type = eventTypeFor(obj.spec, obj.map('events').spec, pkg.meta.exportTypes);
+    const events = obj.spec.maps.find((m) => m.name === 'events');
+    const type = events && eventTypeFor(obj.spec, events, pkg.meta.exportTypes);
     if (!type || !obj.spec.btf)
       throw new BpfkitError(`${tool.name}: the package names no event type; rebuild it`);
     const decode = decoderFor<{ [field: string]: Decoded }>(obj.spec.btf, type.typeId);
