@@ -6,7 +6,7 @@
 export const LAYERS = {
   spec: ['elf', 'btf', 'spec', 'asm', 'package'],
   kernel: ['sys', 'object', 'maps', 'links', 'ringbuf', 'perf', 'events', 'trace'],
-  features: ['cli', 'build', 'probes', 'introspect', 'inspect', 'tools', 'export', 'gen'],
+  features: ['cli', 'build', 'probes', 'loaded', 'objfile', 'tools', 'export', 'gen'],
 };
 
 /** Glob patterns matching an import of any folder of `folders` from a file one level below src/. */

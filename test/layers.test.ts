@@ -32,7 +32,7 @@ test('the spec layer may not import the kernel layer or a feature', async () => 
 test('the kernel layer may not import a feature folder', async () => {
   const errs = await layerErrors(
     'src/maps/probe.ts',
-    "import { listBtf } from '../introspect/btf.js';\nvoid listBtf;\n",
+    "import { listBtf } from '../loaded/btf.js';\nvoid listBtf;\n",
   );
   assert.equal(errs.length, 1);
   assert.match(errs[0], /kernel layer/);

@@ -6,7 +6,7 @@
  * or `bug` (anything else, or a BpfkitError that only wraps a RangeError/TypeError).
  */
 import { parseTarget } from '../../src/package/load.js';
-import { buildReport, formatReport, reportJson } from '../../src/inspect/index.js';
+import { buildReport, formatReport, reportJson } from '../../src/objfile/index.js';
 import { BpfObject } from '../../src/object/collection.js';
 import { BpfkitError } from '../../src/errors/index.js';
 import type { HelperNames } from '../../src/asm/helpers.js';

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { ROOT } from '../helpers/bpf.js';
 import { mapCreate } from '../../src/sys/bpf.js';
 import { BpfMap } from '../../src/maps/map.js';
-import { formatMapDumpPlain } from '../../src/introspect/map-dump.js';
-import { loadMapsFixture, type LoadedFixture } from '../introspect/fixture.js';
+import { formatMapDumpPlain } from '../../src/loaded/map-dump.js';
+import { loadMapsFixture, type LoadedFixture } from '../loaded/fixture.js';
 
 type J = Record<string, unknown>;
 const bpftool = (...args: string[]): string => execFileSync('bpftool', args, { encoding: 'utf8' });

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixture, leftLoaded, runCli, startCli, waitFor, type CliRun } from '../helpers/bpf.js';
 import { testEnv } from '../build/helpers.js';
-import { objectRefs } from '../../src/introspect/pids.js';
+import { objectRefs } from '../../src/loaded/pids.js';
 import { closeFd, fdById } from '../../src/sys/bpf.js';
 import { mapInfo } from '../../src/sys/objinfo.js';
 import type { PackageMeta } from '../../src/package/types.js';

@@ -9,7 +9,7 @@ import { mapCreate } from '../../src/sys/bpf.js';
 import { BpfMap, numPossibleCpus } from '../../src/maps/map.js';
 import { possibleCpus } from '../../src/sys/cpus.js';
 import { BadValueError, SyscallError } from '../../src/errors/index.js';
-import { loadMapsFixture } from '../introspect/fixture.js';
+import { loadMapsFixture } from '../loaded/fixture.js';
 
 const u32 = (n: number): Uint8Array => new Uint8Array(new Uint32Array([n]).buffer);
 const u64 = (n: bigint): Uint8Array => new Uint8Array(new BigUint64Array([n]).buffer);

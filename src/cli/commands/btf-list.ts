@@ -4,9 +4,9 @@
  * registerBtfList(). Needs root.
  */
 import type { Command } from 'commander';
-import { btfJson, formatBtfPlain, listBtf } from '../../introspect/btf.js';
-import { formatRefs, objectRefs } from '../../introspect/pids.js';
-import { jsonLine } from '../../introspect/jsonw.js';
+import { btfJson, formatBtfPlain, listBtf } from '../../loaded/btf.js';
+import { formatRefs, objectRefs } from '../../loaded/pids.js';
+import { jsonLine } from '../../loaded/jsonw.js';
 import { UsageError } from '../../errors/index.js';
 
 function list(words: string[], opts: { json?: boolean }): void {

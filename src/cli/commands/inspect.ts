@@ -47,7 +47,7 @@ export function register(program: Command): void {
     .option('--json', 'print the report as one JSON document')
     .action(async (target: string, o: InspectCliOptions) => {
       const { loadTarget } = await import('../../package/load.js');
-      const { buildReport, formatReport, reportJson } = await import('../../inspect/index.js');
+      const { buildReport, formatReport, reportJson } = await import('../../objfile/index.js');
       // loadTarget does not say whether the bytes were an object or a package: keep the first bytes
       // of whatever it reads to tell.
       let first: Uint8Array | undefined;

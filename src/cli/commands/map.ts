@@ -5,9 +5,9 @@
  * Needs root (CAP_SYS_ADMIN) to walk and open maps by id.
  */
 import type { Command } from 'commander';
-import { formatMapPlain, listMaps, mapJson, openMaps, parseMapSelector } from '../../introspect/map.js';
-import { formatMapDumpPlain, mapDumpJsonLines, mapDumpJsonObject } from '../../introspect/map-dump.js';
-import { jsonLine } from '../../introspect/jsonw.js';
+import { formatMapPlain, listMaps, mapJson, openMaps, parseMapSelector } from '../../loaded/map.js';
+import { formatMapDumpPlain, mapDumpJsonLines, mapDumpJsonObject } from '../../loaded/map-dump.js';
+import { jsonLine } from '../../loaded/jsonw.js';
 import { BpfMap } from '../../maps/map.js';
 import { UsageError } from '../../errors/index.js';
 

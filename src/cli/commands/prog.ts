@@ -13,11 +13,11 @@ import {
   openProgs,
   parseProgSelector,
   progJson,
-} from '../../introspect/prog.js';
-import { callResolverFor, fetchXlatedFd } from '../../introspect/xlated.js';
+} from '../../loaded/prog.js';
+import { callResolverFor, fetchXlatedFd } from '../../loaded/xlated.js';
 import { formatXlated } from '../../asm/xlated.js';
 import { closeFd } from '../../sys/bpf.js';
-import { jsonLine } from '../../introspect/jsonw.js';
+import { jsonLine } from '../../loaded/jsonw.js';
 
 const SELECTOR = 'id ID | name NAME | tag TAG | pinned PATH (a bare number is an id)';
 

@@ -11,7 +11,7 @@ import type { ObjectSpec, MapSpec } from '../../spec/object.js';
 import type { PackageMeta } from '../../package/types.js';
 import type { OutputWriter } from '../output/writer.js';
 import { clock } from '../output/table.js';
-import { mapsDeletedFrom } from '../../inspect/map-use.js';
+import { mapsDeletedFrom } from '../../objfile/map-use.js';
 import {
   PrintedMap,
   byKey,

@@ -7,10 +7,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { formatProgPlain, listProgs, progJson } from '../../src/introspect/prog.js';
-import { formatMapPlain, listMaps, mapJson } from '../../src/introspect/map.js';
-import { listBtf } from '../../src/introspect/btf.js';
-import { fetchXlated, callResolverFor } from '../../src/introspect/xlated.js';
+import { formatProgPlain, listProgs, progJson } from '../../src/loaded/prog.js';
+import { formatMapPlain, listMaps, mapJson } from '../../src/loaded/map.js';
+import { listBtf } from '../../src/loaded/btf.js';
+import { fetchXlated, callResolverFor } from '../../src/loaded/xlated.js';
 import { formatXlated } from '../../src/asm/xlated.js';
 import { loadMapsFixture, type LoadedFixture } from './fixture.js';
 

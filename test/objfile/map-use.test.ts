@@ -1,5 +1,5 @@
 /**
- * Scratch maps found from object code (src/inspect/map-use.ts), and the maps `bpfkit run` prints at
+ * Scratch maps found from object code (src/objfile/map-use.ts), and the maps `bpfkit run` prints at
  * exit because of it (src/cli/run/aggregates.ts aggregateMaps), on objects we compile. No kernel
  * needed.
  */
@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, compileBpf, fixture } from '../helpers/bpf.js';
 import { ObjectSpec } from '../../src/spec/object.js';
-import { mapsDeletedFrom } from '../../src/inspect/map-use.js';
+import { mapsDeletedFrom } from '../../src/objfile/map-use.js';
 import { aggregateMaps } from '../../src/cli/run/aggregates.js';
 
 async function spec(src: string, name: string): Promise<ObjectSpec> {
