@@ -12,7 +12,7 @@
  * The result goes into the package (`exportTypes`, and per map `exportType`, `exportTypeReason`,
  * `exportTypeGuess`); `bpfkit run --event-type` overrides it. Needs no kernel.
  */
-import { BpfkitError } from '../errors/index.js';
+import { BuildError } from '../errors/index.js';
 import type { Btf } from '../btf/btf.js';
 import type { MapSpec, ObjectSpec } from '../spec/object.js';
 import type { PackageMeta } from '../package/types.js';
@@ -43,7 +43,7 @@ interface Choice {
 
 /**
  * Fills `meta.exportTypes` and the event maps' `exportType*` fields; appends one line per event map
- * to `notes`. Throws BpfkitError (file:line) for a sent or header type that is not in the object's
+ * to `notes`. Throws BuildError (file:line) for a sent or header type that is not in the object's
  * BTF, naming the BPFKIT_EVENT line that would put it there.
  */
 export function chooseExportTypes(input: EventTypeInput, meta: PackageMeta, notes: string[] = []): void {
@@ -103,7 +103,7 @@ export function hasStruct(btf: Btf | undefined, name: string): boolean {
 function checkHeader(input: EventTypeInput, header: RecordInfo[], label: string): void {
   for (const r of header) {
     if (hasStruct(input.spec.btf, r.name)) continue;
-    throw new BpfkitError(
+    throw new BuildError(
       `${r.file}:${r.line}: ${r.tag} ${r.name} (from ${label}) is not in the object's BTF: clang keeps only ` +
         `types that globals, maps or function signatures use; add \`BPFKIT_EVENT(${r.tag} ${r.name});\` ` +
         `after #include "bpfkit.h" in ${input.sourceName}`,
@@ -133,7 +133,7 @@ function sentTypes(input: EventTypeInput, notes: string[]): Sent[] {
         notes.push(`${what}: not an event type`);
         continue;
       }
-      throw new BpfkitError(`${what}; add \`BPFKIT_EVENT(${spelled});\` after #include "bpfkit.h"`);
+      throw new BuildError(`${what}; add \`BPFKIT_EVENT(${spelled});\` after #include "bpfkit.h"`, { file: u.file });
     }
     out.push({ type, map: u.map, use: u });
   }

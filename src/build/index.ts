@@ -29,7 +29,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { BpfkitError, FormatError } from '../errors/index.js';
+import { BuildError, CompileError, FormatError, NotFoundError } from '../errors/index.js';
 import { ObjectSpec } from '../spec/object.js';
 import { encodePackage, PACKAGE_SUFFIX } from '../package/format.js';
 import { MARKER_PREFIX, MARKER_SECTION, nameFromPath } from '../package/meta.js';
@@ -79,16 +79,6 @@ export interface BuildResult {
   notes: string[];
   /** The vmlinux.h used, if any, and whether this build generated it. */
   vmlinux?: { header: string; generated: boolean };
-}
-
-/** clang rejected the source; `diagnostics` holds its messages (file:line: error: …). */
-export class CompileError extends BpfkitError {
-  readonly diagnostics: string;
-  constructor(source: string, diagnostics: string, hint?: string) {
-    const n = (diagnostics.match(/\berror:/g) ?? []).length;
-    super(`${source}: compilation failed${n ? ` (${n} error${n > 1 ? 's' : ''})` : ''}${hint ? `; ${hint}` : ''}`);
-    this.diagnostics = diagnostics;
-  }
 }
 
 /** Builds a package; see the module comment. */
@@ -164,7 +154,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
       spec = new ObjectSpec(object);
     } catch (e) {
       if (e instanceof FormatError && /no BPF programs/.test(e.message))
-        throw new BpfkitError(
+        throw new BuildError(
           `${source} defines no BPF programs: put each program in a section, e.g. SEC("tracepoint/syscalls/sys_enter_openat") int handler(void *ctx)`,
         );
       throw e;
@@ -309,7 +299,7 @@ function headerStructs(
   const abs = resolve(header);
   if (!docs) return [];
   if (!docs.files.has(abs) && !dependsOn(deps, abs))
-    throw new BpfkitError(`${header} is not included by ${source}, so its structs cannot be in the object: add #include "${basename(header)}"`);
+    throw new BuildError(`${header} is not included by ${source}, so its structs cannot be in the object: add #include "${basename(header)}"`);
   const recs = docs.records.filter((r) => r.file === abs);
   if (!recs.length) notes.push(`${header} declares no named struct or union, so no event type comes from it`);
   return recs;
@@ -349,9 +339,9 @@ function mustBeFile(p: string): void {
   try {
     ok = statSync(p).isFile();
   } catch (e) {
-    throw new BpfkitError(`${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new NotFoundError(`${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { what: 'file', key: p });
   }
-  if (!ok) throw new BpfkitError(`${p} is not a file`);
+  if (!ok) throw new BuildError(`${p} is not a file`, { file: p });
 }
 
 function renameOrCopy(from: string, to: string): void {

@@ -8,7 +8,7 @@
  * - the LICENSE variable: `@brief`, `@details`, `@version` and the description of the whole program;
  * - export types: see event-types.ts.
  */
-import { BadValueError, BpfkitError } from '../errors/index.js';
+import { BadValueError, BuildError } from '../errors/index.js';
 import { encodeValue, type Encodable } from '../btf/encode.js';
 import type { Btf } from '../btf/btf.js';
 import type { ObjectSpec } from '../spec/object.js';
@@ -37,7 +37,7 @@ export interface MetaInput {
 const KNOWN = new Set(['description', 'cmdarg', 'sample', 'brief', 'details', 'version']);
 
 /**
- * Builds the package metadata; throws BpfkitError naming file:line for a malformed tag. `notes`
+ * Builds the package metadata; throws BuildError naming file:line for a malformed tag. `notes`
  * receives how each event map's type was chosen (event-types.ts).
  */
 export function assembleMeta(input: MetaInput, warnings: string[] = [], notes: string[] = []): PackageMeta {
@@ -87,11 +87,13 @@ export function assembleMeta(input: MetaInput, warnings: string[] = [], notes: s
     if (g.cmdarg) {
       const where = doc ? `${doc.file}:${doc.line}: ` : '';
       const prevLong = longs.get(g.cmdarg.long);
-      if (prevLong) throw new BpfkitError(`${where}option --${g.cmdarg.long} of ${g.name} is also used by ${prevLong}`);
+      if (prevLong)
+        throw new BuildError(`${where}option --${g.cmdarg.long} of ${g.name} is also used by ${prevLong}`, { file: doc?.file });
       longs.set(g.cmdarg.long, g.name);
       if (g.cmdarg.short) {
         const prev = shorts.get(g.cmdarg.short);
-        if (prev) throw new BpfkitError(`${where}option -${g.cmdarg.short} of ${g.name} is also used by ${prev}`);
+        if (prev)
+          throw new BuildError(`${where}option -${g.cmdarg.short} of ${g.name} is also used by ${prev}`, { file: doc?.file });
         shorts.set(g.cmdarg.short, g.name);
       }
     }
@@ -117,8 +119,8 @@ function otherTags(doc: DocComment): Record<string, JsonValue> | undefined {
   return Object.keys(out).length ? out : undefined;
 }
 
-function tagError(doc: DocComment, msg: string): BpfkitError {
-  return new BpfkitError(`${doc.file}:${doc.line}: ${msg}`);
+function tagError(doc: DocComment, msg: string): BuildError {
+  return new BuildError(`${doc.file}:${doc.line}: ${msg}`, { file: doc.file });
 }
 
 function isObject(v: JsonValue): v is { [key: string]: JsonValue } {

@@ -103,7 +103,8 @@ export type NotFoundKind =
   | 'uprobe target'
   | 'function'
   | 'section'
-  | 'interface';
+  | 'interface'
+  | 'tool';
 
 /** A named or numbered thing does not exist: a program, map or global of an object, a kernel id, a file. */
 export class NotFoundError extends BpfkitError {
@@ -172,6 +173,19 @@ export class ReadError extends BpfkitError {
   /** Path or URL. */
   readonly path: string;
   /** errno code ("EACCES") or HTTP status ("HTTP 404"), when known. */
+  readonly code?: string;
+  constructor(message: string, fields: { path: string; code?: string }, options?: { cause?: unknown }) {
+    super(message, options);
+    this.path = fields.path;
+    this.code = fields.code;
+  }
+}
+
+/** A file that cannot be written (permission, no space, a missing directory). */
+export class WriteError extends BpfkitError {
+  /** Path written to. */
+  readonly path: string;
+  /** errno code ("ENOSPC"), when known. */
   readonly code?: string;
   constructor(message: string, fields: { path: string; code?: string }, options?: { cause?: unknown }) {
     super(message, options);
@@ -254,10 +268,42 @@ export class SyscallError extends BpfkitError {
 export class AttachError extends BpfkitError {
   readonly hook: string;
   readonly errno: number;
-  constructor(hook: string, errno: number, detail?: string) {
-    super(`attaching ${hook} failed: ${errnoName(errno)}${detail ? `: ${detail}` : ''}`);
+  /** libbpf's or the kernel's own reason, when it gave one (it replaces the errno in the message). */
+  readonly reason?: string;
+  constructor(hook: string, errno: number, reason?: string) {
+    super(`attaching ${hook} failed: ${reason ?? errnoName(errno)}`);
     this.hook = hook;
     this.errno = errno;
+    this.reason = reason;
+  }
+}
+
+/**
+ * Building a package failed before or after the compiler ran: a source or header that is not a
+ * file, a header the source does not include, doc-comment metadata that does not fit (`file:line:`
+ * first), two options with one name. clang's own rejections are CompileError.
+ */
+export class BuildError extends BpfkitError {
+  /** The file the problem is in, when there is one. */
+  readonly file?: string;
+  constructor(message: string, fields: { file?: string } = {}) {
+    super(message);
+    this.file = fields.file;
+  }
+}
+
+/** clang rejected the source; `diagnostics` holds its messages (file:line: error: …). */
+export class CompileError extends BuildError {
+  readonly diagnostics: string;
+  constructor(source: string, diagnostics: string, hint?: string) {
+    const n = (diagnostics.match(/\berror:/g) ?? []).length;
+    super(
+      `${source}: compilation failed${n ? ` (${n} error${n > 1 ? 's' : ''})` : ''}${hint ? `; ${hint}` : ''}`,
+      {
+        file: source,
+      },
+    );
+    this.diagnostics = diagnostics;
   }
 }
 

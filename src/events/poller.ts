@@ -13,7 +13,7 @@
  * forever. A process 'exit' listener, first in line, therefore kicks every wait in flight; the
  * eventfd stays readable afterwards, so a wait started later returns at once too.
  */
-import { BpfkitError, errnoName } from '../errors/index.js';
+import { BadValueError, BpfkitError, ClosedError, ReadError, errnoName } from '../errors/index.js';
 import { EFD, EPOLL, check, errno, libc } from '../sys/libc.js';
 
 /**
@@ -63,7 +63,7 @@ let exiting = false;
  * process.exit(). Handlers run on the main thread, each at most once per wake-up however many of its
  * fds are ready.
  */
-export class Poller {
+export class Poller implements AsyncDisposable {
   private readonly epfd: number;
   private readonly efd: number;
   private readonly fds = new Map<number, Entry>();
@@ -118,8 +118,12 @@ export class Poller {
 
   /** Watches `fd` for EPOLLIN; `handler` runs on the main thread after a wake-up that reports it. */
   add(fd: number, handler: ReadyHandler): void {
-    if (this.closing) throw new BpfkitError('poller is closed');
-    if (this.fds.has(fd)) throw new BpfkitError(`fd ${fd} is already registered with this poller`);
+    if (this.closing) throw new ClosedError('poller', `watching fd ${fd}`);
+    if (this.fds.has(fd))
+      throw new BadValueError(`fd ${fd} is already registered with this poller`, {
+        target: 'poller fd',
+        value: fd,
+      });
     this.ctl(EPOLL.CTL_ADD, fd, `epoll_ctl add fd ${fd}`);
     let entry = this.handlers.get(handler);
     if (!entry) this.handlers.set(handler, (entry = { handler, seen: -1, fds: 0 }));
@@ -162,6 +166,11 @@ export class Poller {
     if (this.waiting) this.kick();
     else this.release();
     return this.closed;
+  }
+
+  /** close(), for `await using poller = …`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   /** Wakes every wait in flight and starts no more (see the module comment). */
@@ -216,7 +225,9 @@ export class Poller {
       // a few times and give up loudly on anything persistent (e.g. EBADF after a caller bug).
       if (++this.failures >= MAX_FAILURES) {
         const msg = err instanceof Error ? err.message : errnoName(errno());
-        this.onError(new BpfkitError(`epoll_wait keeps failing (${msg}); event readers stopped`));
+        this.onError(
+          new ReadError(`epoll_wait keeps failing (${msg}); event readers stopped`, { path: 'epoll' }),
+        );
         void this.close();
         return;
       }

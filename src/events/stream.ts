@@ -73,7 +73,7 @@ export interface IteratorOptions {
  * until a consumer is attached (onRecord, onRawRecord, records() or for-await); until then records
  * stay in the kernel ring.
  */
-export abstract class EventReader implements AsyncIterable<Uint8Array> {
+export abstract class EventReader implements AsyncIterable<Uint8Array>, AsyncDisposable {
   /** Live counters. */
   readonly stats: ReaderStats = { records: 0, lost: 0, batches: 0, wakeups: 0, discarded: 0 };
   /** The current record consumer, called by drainRings() for every record. */
@@ -264,6 +264,11 @@ export abstract class EventReader implements AsyncIterable<Uint8Array> {
     this.endIterator = null;
     if (!this.draining) this.release();
     return this.closing;
+  }
+
+  /** close(), for `await using reader = …`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   /** Subclasses call this at the end of their open() once the rings exist. */

@@ -9,6 +9,7 @@ import { errno, libc } from '../sys/libc.js';
 import { onlineCpus } from '../sys/cpus.js';
 import {
   BadValueError,
+  AttachError,
   BpfkitError,
   NotSupportedError,
   PermissionError,
@@ -118,8 +119,7 @@ function viaLibbpf(
   if (known) throw known;
   if (err === 1 || err === 13)
     throw new PermissionError(`attaching ${description} failed: ${errnoName(err)}`);
-  const why = lastLogLine(log) ?? errnoName(err);
-  throw new BpfkitError(`attaching ${description} failed: ${why}`);
+  throw new AttachError(description, err, lastLogLine(log));
 }
 
 function attachUprobe(prog: BpfProgramPtr, spec: ProgramSpec, opts: AttachOptions): Link {
@@ -148,8 +148,7 @@ function attachUprobe(prog: BpfProgramPtr, spec: ProgramSpec, opts: AttachOption
   });
   const description = `${spec.attach}:${loc.binary}:${symbol}`;
   if (!result) {
-    const why = lastLogLine(log) ?? errnoName(err);
-    throw new BpfkitError(`attaching ${description} failed: ${why}`);
+    throw new AttachError(description, err, lastLogLine(log));
   }
   return link(result, description);
 }

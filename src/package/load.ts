@@ -13,10 +13,11 @@ import { decodePackage, isPackageFile, PACKAGE_SUFFIX } from './format.js';
 import { nameFromPath, objectMeta } from './meta.js';
 import { jsonErrorPosition } from './json-position.js';
 import { parseObject } from './parse-object.js';
-import type { RunTarget } from './types.js';
+import type { ObjectSpec } from '../spec/object.js';
+import type { PackageMeta, RunTarget } from './types.js';
 
 /** Where the bytes came from (overridable for tests). */
-export interface LoadOptions {
+export interface ReadOptions {
   /** Reads all of stdin (default: process.stdin). */
   readStdin?: () => Promise<Uint8Array>;
   /** fetch implementation (default: the global fetch). */
@@ -24,7 +25,7 @@ export interface LoadOptions {
 }
 
 /** Loads `source` (path, directory, URL or `-`); throws BpfkitError/FormatError with a one-line reason. */
-export async function loadTarget(source: string, opts: LoadOptions = {}): Promise<RunTarget> {
+export async function loadTarget(source: string, opts: ReadOptions = {}): Promise<RunTarget> {
   let data: Uint8Array;
   let nameHint: string;
   if (source === '-') {
@@ -44,6 +45,26 @@ export async function loadTarget(source: string, opts: LoadOptions = {}): Promis
     nameHint = path;
   }
   return { source, ...parseTarget(data, source, nameHint) };
+}
+
+/** A package (or bare object) read from disk, a URL or stdin: its parsed object and its metadata. */
+export interface PackageSpec {
+  /** What was read, as given (path, URL, `-`). */
+  source: string;
+  /** The object, parsed; set globals on it, then `load(spec)`. */
+  spec: ObjectSpec;
+  /** What `bpfkit build` recorded (event types, options, samples), or what a bare object implies. */
+  meta?: PackageMeta;
+}
+
+/**
+ * Reads a bpfkit package, an eunomia-bpf package.json or a BPF object from `source` (a path, a
+ * directory holding one package, an http(s) URL, or `-` for stdin) and parses its object. Needs no
+ * kernel. Throws NotFoundError, ReadError or FormatError naming `source`.
+ */
+export async function readPackage(source: string, opts: ReadOptions = {}): Promise<PackageSpec> {
+  const t = await loadTarget(source, opts);
+  return { source, spec: parseObject(t.object, source), meta: t.meta };
 }
 
 /** Decodes target bytes: ELF object, bpfkit package or eunomia package. */

@@ -79,11 +79,12 @@ export class PerfEventArrayReader extends EventReader {
   }
 
   /**
-   * Opens one BPF-output perf event and ring per CPU, stores their fds into the map behind `mapFd`
-   * (a BPF_MAP_TYPE_PERF_EVENT_ARRAY fd; it stays the caller's) and returns the reader; reading starts
+   * Opens one BPF-output perf event and ring per CPU, stores their fds into `map` (`obj.map(name)` or
+   * the fd of a BPF_MAP_TYPE_PERF_EVENT_ARRAY; it stays the caller's) and returns the reader; reading starts
    * once a consumer is attached. Needs CAP_PERFMON + CAP_BPF (or root).
    */
-  static open(mapFd: number, options: PerfReaderOptions = {}): PerfEventArrayReader {
+  static open(map: number | { readonly fd: number }, options: PerfReaderOptions = {}): PerfEventArrayReader {
+    const mapFd = typeof map === 'number' ? map : map.fd;
     const info = mapInfo(mapFd);
     if (info.type !== BPF_MAP_TYPE_PERF_EVENT_ARRAY) {
       throw new BadValueError(

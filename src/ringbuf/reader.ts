@@ -83,11 +83,12 @@ export class RingBufReader extends EventReader {
   }
 
   /**
-   * Maps the ring buffer behind `mapFd` (a BPF_MAP_TYPE_RINGBUF map fd, e.g. from the object loader)
+   * Maps the ring buffer `map` (a BPF_MAP_TYPE_RINGBUF map: `obj.map(name)` or its fd)
    * and returns a reader; it starts reading once a consumer is attached (onRecord/onRawRecord/
    * records()). Needs a kernel >= 5.8 and the rights to mmap the map (CAP_BPF or root).
    */
-  static open(mapFd: number, options: RingBufOptions = {}): RingBufReader {
+  static open(map: number | { readonly fd: number }, options: RingBufOptions = {}): RingBufReader {
+    const mapFd = typeof map === 'number' ? map : map.fd;
     const info = mapInfo(mapFd);
     if (info.type !== BPF_MAP_TYPE_RINGBUF) {
       throw new BadValueError(

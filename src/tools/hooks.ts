@@ -4,7 +4,7 @@
  * hook skipped when it is optional and missing, a NotSupportedError naming the reason when it is
  * required. Kernel support comes from kernel.ts (cached: each hook is probed once).
  */
-import { BpfkitError, NotSupportedError } from '../errors/index.js';
+import { FormatError, NotSupportedError } from '../errors/index.js';
 import type { ProgramSpec } from '../spec/object.js';
 import { hookSupport } from './kernel.js';
 import type { HookSpec } from './types.js';
@@ -50,7 +50,7 @@ export function planHooks<O>(hooks: HookSpec<O>[], programs: ProgramSpec[], o: O
     }
     for (const section of hook.use[chosen]) {
       const name = bySection.get(section);
-      if (!name) throw new BpfkitError(`the tool's package has no program in section ${section}; rebuild it`);
+      if (!name) throw new FormatError(`the tool's package has no program in section ${section}; rebuild it`);
       plan.programs.add(name);
     }
     const fallback = chosen > 0 ? ` (not ${hook.use[chosen - 1].join(', ')}: ${reasons[chosen - 1]})` : '';

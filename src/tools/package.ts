@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { BpfkitError } from '../errors/index.js';
+import { FormatError, NotFoundError, ReadError } from '../errors/index.js';
 import { decodePackage, PACKAGE_SUFFIX, type DecodedPackage } from '../package/format.js';
 
 /** The directory holding the tools' sources and packages. */
@@ -17,22 +17,26 @@ export function toolPackagePath(name: string, dir = TOOLS_DIR): string {
   return join(dir, name, `${name}${PACKAGE_SUFFIX}`);
 }
 
-/** Reads and checks tool `name`'s package; throws BpfkitError when it is missing or damaged. */
+/** Reads and checks tool `name`'s package; throws NotFoundError, ReadError or FormatError when it is missing or damaged. */
 export function loadToolPackage(name: string, dir = TOOLS_DIR): DecodedPackage {
   const path = toolPackagePath(name, dir);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new BpfkitError(
-      `${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing (run scripts/build-tools.sh)' : (e as Error).message}`,
-    );
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT')
+      throw new NotFoundError(`${path}: missing (run scripts/build-tools.sh)`, {
+        what: 'package',
+        key: path,
+      });
+    throw new ReadError(`${path}: ${(e as Error).message}`, { path, code });
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    throw new BpfkitError(`${path}: not JSON (run scripts/build-tools.sh)`);
+    throw new FormatError(`${path}: not JSON (run scripts/build-tools.sh)`);
   }
   return decodePackage(json, path);
 }

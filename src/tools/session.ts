@@ -13,7 +13,7 @@ import { eventTypeFor } from '../events/event-type.js';
 import { RingBufReader } from '../ringbuf/reader.js';
 import { decoderFor, toJson, type Decoded } from '../btf/decode.js';
 import { mapLookupElem, mapUpdateElem } from '../sys/bpf.js';
-import { BpfkitError } from '../errors/index.js';
+import { FormatError, NotFoundError, ReadError } from '../errors/index.js';
 import { planHooks } from './hooks.js';
 import { loadToolPackage } from './package.js';
 import { headerLine, rowLine } from './table.js';
@@ -54,7 +54,7 @@ export async function runTool<O extends CommonOptions, E>(tool: Tool<O, E>, o: O
     const events = obj.spec.maps.find((m) => m.name === 'events');
     const type = events && eventTypeFor(obj.spec, events, pkg.meta.exportTypes);
     if (!type || !obj.spec.btf)
-      throw new BpfkitError(`${tool.name}: the package names no event type; rebuild it`);
+      throw new FormatError(`${tool.name}: the package names no event type; rebuild it`);
     const decode = decoderFor<{ [field: string]: Decoded }>(obj.spec.btf, type.typeId);
     obj.load();
     if (o.cgroup !== undefined) setCgroup(obj, o.cgroup);
@@ -101,9 +101,11 @@ function setCgroup(obj: BpfObject, path: string): void {
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY);
   } catch (e) {
-    throw new BpfkitError(
-      `Failed opening Cgroup path: ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-    );
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ReadError(`Failed opening Cgroup path: ${path} (${code ?? (e as Error).message})`, {
+      path,
+      code,
+    });
   }
   try {
     const key = new Uint8Array(4);
@@ -127,9 +129,10 @@ class LostCounter {
     private readonly report: (n: number) => void,
   ) {
     const g = obj.spec.globals.find((x) => x.name === 'lost_events');
-    if (!g) throw new BpfkitError("the tool's object has no lost_events counter; rebuild it");
+    if (!g) throw new FormatError("the tool's object has no lost_events counter; rebuild it");
     const map = obj.maps.find((m) => m.spec.section === g.section);
-    if (!map || map.fd < 0) throw new BpfkitError(`no loaded map for ${g.section}`);
+    if (!map || map.fd < 0)
+      throw new NotFoundError(`no loaded map for ${g.section}`, { what: 'map', key: g.section });
     this.fd = map.fd;
     this.value = new Uint8Array(map.spec.valueSize);
     this.offset = g.offset;

@@ -37,7 +37,8 @@ export function register(program: Command): void {
     .option('--json', 'print the result as one JSON object')
     .option('-v, --verbose', 'say how the event type of each ring buffer and perf event array was found')
     .action(async (source: string, header: string | undefined, o: BuildCliOptions) => {
-      const { build, CompileError } = await import('../../build/index.js');
+      const { build } = await import('../../build/index.js');
+      const { CompileError } = await import('../../errors/index.js');
       const stderr = process.stderr;
       let result;
       try {

@@ -34,13 +34,13 @@ export function register(program: Command): void {
       'with a C source: kernel BTF to generate vmlinux.h from (default /sys/kernel/btf/vmlinux)',
     )
     .action(async (input: string, header: string | undefined, o: GenCliOptions) => {
-      const { BpfkitError, UsageError } = await import('../../errors/index.js');
+      const { UsageError, WriteError } = await import('../../errors/index.js');
       const isSource = /\.c$/.test(input);
       if (!isSource && (header || o.cflags || o.btf))
         throw new UsageError('gen: a header, --cflags and --btf apply only to a C source (x.bpf.c)');
       const { readGenInput } = await import('../../gen/input.js');
       const { generateModule } = await import('../../gen/module.js');
-      const CompileError = isSource ? (await import('../../build/index.js')).CompileError : undefined;
+      const CompileError = isSource ? (await import('../../errors/index.js')).CompileError : undefined;
       const stderr = process.stderr;
       let read;
       try {
@@ -66,9 +66,11 @@ export function register(program: Command): void {
       try {
         writeAtomic(o.output, text);
       } catch (e) {
-        throw new BpfkitError(
-          `cannot write ${o.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-        );
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new WriteError(`cannot write ${o.output}: ${code ?? (e as Error).message}`, {
+          path: o.output,
+          code,
+        });
       }
       process.stdout.write(`wrote ${o.output}\n`);
     });

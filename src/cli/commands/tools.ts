@@ -4,7 +4,7 @@
  * own conventions hold for its command line: libbpf-tools' options, exit status 64 on bad usage.
  */
 import type { Command } from 'commander';
-import { BpfkitError, ToolUsageError } from '../../errors/index.js';
+import { NotFoundError, ToolUsageError } from '../../errors/index.js';
 import { onStopSignal } from '../process.js';
 import { exitStatusOf } from '../report.js';
 import { OutputWriter } from '../output/writer.js';
@@ -35,7 +35,11 @@ export function register(program: Command): void {
  */
 export async function runToolCommand(invoked: string, argv: string[]): Promise<number> {
   const tool = await loadTool(invoked);
-  if (!tool) throw new BpfkitError(`no built-in tool '${invoked}' (bpfkit tools lists them)`);
+  if (!tool)
+    throw new NotFoundError(`no built-in tool '${invoked}' (bpfkit tools lists them)`, {
+      what: 'tool',
+      key: invoked,
+    });
   const stop = new AbortController();
   const out = new OutputWriter(() => stop.abort());
   const offSignal = onStopSignal(() => stop.abort());

@@ -10,7 +10,7 @@ import type { ObjectSpec, MapSpec } from '../../spec/object.js';
 import type { MapMeta, PackageMeta, SampleMeta } from '../../package/types.js';
 import type { OutputWriter } from '../output/writer.js';
 import { TableWriter, clock, type Column } from '../output/table.js';
-import { BpfkitError } from '../../errors/index.js';
+import { FormatError } from '../../errors/index.js';
 import {
   PrintedMap,
   SLOTS,
@@ -67,7 +67,7 @@ class Sampler {
   ) {
     this.map = new PrintedMap(obj, spec, ms);
     if (sample.type !== 'default_kv' && !isHistogramType(spec.btf, ms.valueType))
-      throw new BpfkitError(
+      throw new FormatError(
         `map ${ms.name} is sampled as ${sample.type} but its value has no '${SLOTS}' array member`,
       );
   }
