@@ -4,6 +4,8 @@
  */
 import type { AttachOptions, Link } from '../links/attach.js';
 import type { ProgramSpec } from '../spec/object.js';
+import { progInfo } from '../sys/objinfo.js';
+import { StateError } from '../errors/index.js';
 
 /** What a Program needs from the object that owns it. */
 export interface ProgramOwner {
@@ -29,6 +31,13 @@ export class Program {
   /** Kernel fd once loaded, else negative (libbpf's -errno). */
   get fd(): number {
     return this.owner.programFd(this.spec.name);
+  }
+
+  /** The kernel's id of the loaded program (what `bpftool prog show id N` takes); StateError before load. */
+  get id(): number {
+    const fd = this.fd;
+    if (fd < 0) throw new StateError(`program ${this.spec.name} is not loaded`, 'not loaded');
+    return progInfo(fd).id;
   }
 
   /** Whether load() loads it (and attachAll() attaches it); set before load. */
