@@ -15,6 +15,7 @@ import { eventMaps, eventTypeFor } from '../events/event-type.js';
 import type { EventReader } from '../events/stream.js';
 import { BpfMap } from '../maps/map.js';
 import { BpfObject } from '../object/collection.js';
+import { loadChosen } from '../object/choose.js';
 import { loadTarget, parseTarget } from '../package/load.js';
 import { parseObject } from '../package/parse-object.js';
 import type { PackageMeta, RunTarget } from '../package/types.js';
@@ -30,8 +31,8 @@ import type { OptionValues, ProgramConfig } from './config-types.js';
 import type { MapRow, MapShape } from './map-metrics.js';
 
 /**
- * Resolves a built-in tool by name into a loadable target (src/tools registers one; until then
- * a config naming a tool fails at start-up with a clear message).
+ * Resolves a built-in tool by name into a loadable target (the CLI passes src/tools' toolTarget;
+ * without one, a config naming a tool fails at start-up with a clear message).
  */
 export type ToolLoader = (name: string) => Promise<RunTarget>;
 
@@ -91,7 +92,7 @@ export class ProgramHandle {
   static async open(cfg: ProgramConfig, loc: ConfigLocator, loadTool?: ToolLoader): Promise<ProgramHandle> {
     const target = await loadProgramTarget(cfg, loc, loadTool);
     const spec = parseObject(target.object, target.source);
-    const obj = BpfObject.open(target.object, { name: cfg.name, btfPath: cfg.btf });
+    const obj = BpfObject.open(spec, { name: cfg.name, btfPath: cfg.btf });
     try {
       setOptions(obj, target.meta, cfg.options, (key, e) =>
         loc.error([...cfg.at, 'options', key], (e as Error).message.replace(`${key}: `, '')),
@@ -128,9 +129,12 @@ export class ProgramHandle {
     return this.spec.maps.filter((m) => m.section === '.maps').map((m) => m.name);
   }
 
-  /** Loads (CO-RE, verifier) and attaches every program. */
+  /**
+   * Loads (CO-RE, verifier) and attaches the programs, one of each group of alternatives (a tp_btf
+   * and a raw_tp twin of one hook count each event once), the best this kernel supports.
+   */
   loadAndAttach(): void {
-    this.obj.load();
+    loadChosen(this.obj, { groups: this.meta?.alternatives });
     this.obj.attachAll();
   }
 

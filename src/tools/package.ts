@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { FormatError, NotFoundError, ReadError } from '../errors/index.js';
 import { decodePackage, PACKAGE_SUFFIX, type DecodedPackage } from '../package/format.js';
+import type { RunTarget } from '../package/types.js';
+import { toolFor } from './registry.js';
 
 /** The directory holding the tools' sources and packages. */
 export const TOOLS_DIR = fileURLToPath(new URL('../../tools', import.meta.url));
@@ -39,4 +41,19 @@ export function loadToolPackage(name: string, dir = TOOLS_DIR): DecodedPackage {
     throw new FormatError(`${path}: not JSON (run scripts/build-tools.sh)`);
   }
   return decodePackage(json, path);
+}
+
+/**
+ * Built-in tool (or alias) `name` as a loadable target, for configs that name a tool (the
+ * exporter's `tool:`); its programs' options are its globals. Throws NotFoundError for no such tool.
+ */
+export async function toolTarget(name: string): Promise<RunTarget> {
+  const tool = toolFor(name);
+  if (!tool)
+    throw new NotFoundError(`no built-in tool '${name}' (bpfkit tools lists them)`, {
+      what: 'tool',
+      key: name,
+    });
+  const pkg = loadToolPackage(tool);
+  return { source: `tool ${name}`, object: pkg.object, meta: pkg.meta };
 }

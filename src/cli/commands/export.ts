@@ -79,6 +79,7 @@ async function serve(
     listen: o.listen,
     otlp: o.otlp ? { endpoint: otlpUrl(o.otlp), intervalMs } : undefined,
     bpfStats: o.bpfStats,
+    loadTool: async (name) => (await import('../../tools/package.js')).toolTarget(name),
     log: (line, level) =>
       level === 'warn' ? process.stderr.write(`bpfkit: ${line}\n`) : process.stdout.write(`${line}\n`),
   });
