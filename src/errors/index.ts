@@ -268,13 +268,17 @@ export class SyscallError extends BpfkitError {
 export class AttachError extends BpfkitError {
   readonly hook: string;
   readonly errno: number;
-  /** libbpf's or the kernel's own reason, when it gave one (it replaces the errno in the message). */
+  /** libbpf's or the kernel's own words, when it gave some. */
   readonly reason?: string;
-  constructor(hook: string, errno: number, reason?: string) {
-    super(`attaching ${hook} failed: ${reason ?? errnoName(errno)}`);
+  /**
+   * `detail` follows the errno name in the message; `reason` (libbpf's last log line, which names the
+   * errno itself) replaces both.
+   */
+  constructor(hook: string, errno: number, detail?: string, reason?: string) {
+    super(`attaching ${hook} failed: ${reason ?? errnoName(errno) + (detail ? `: ${detail}` : '')}`);
     this.hook = hook;
     this.errno = errno;
-    this.reason = reason;
+    this.reason = reason ?? detail;
   }
 }
 

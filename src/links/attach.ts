@@ -119,7 +119,7 @@ function viaLibbpf(
   if (known) throw known;
   if (err === 1 || err === 13)
     throw new PermissionError(`attaching ${description} failed: ${errnoName(err)}`);
-  throw new AttachError(description, err, lastLogLine(log));
+  throw new AttachError(description, err, undefined, lastLogLine(log));
 }
 
 function attachUprobe(prog: BpfProgramPtr, spec: ProgramSpec, opts: AttachOptions): Link {
@@ -148,7 +148,7 @@ function attachUprobe(prog: BpfProgramPtr, spec: ProgramSpec, opts: AttachOption
   });
   const description = `${spec.attach}:${loc.binary}:${symbol}`;
   if (!result) {
-    throw new AttachError(description, err, lastLogLine(log));
+    throw new AttachError(description, err, undefined, lastLogLine(log));
   }
   return link(result, description);
 }
