@@ -60,7 +60,8 @@ export async function runTool<O extends CommonOptions, E>(tool: Tool<O, E>, o: O
     if (o.cgroup !== undefined) setCgroup(obj, o.cgroup);
     obj.attachAll();
     reader = RingBufReader.open(obj.map('events').fd);
-    if (!o.json) io.out(headerLine(tool.columns, o) + '\n');
+    if (!o.json && tool.banner) io.out(tool.banner(o) + '\n');
+    if (!o.json && (tool.header?.(o) ?? true)) io.out(headerLine(tool.columns, o) + '\n');
     reader.onRecord((bytes) => {
       const e = tool.event(decode(bytes), bytes.subarray(decode.size));
       if (tool.accept && !tool.accept(e, o)) return;

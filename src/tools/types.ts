@@ -82,6 +82,10 @@ export interface Tool<O = Record<string, unknown>, E = unknown> {
   event(fields: { [field: string]: Decoded }, tail: Uint8Array): E;
   /** User-space filters (comm substrings and the like); default: every event. */
   accept?(e: E, o: O): boolean;
+  /** A line printed before the header once attached, as the peer prints it ("Tracing ... Hit Ctrl-C to end."). */
+  banner?(o: O): string;
+  /** Whether the table has a header line with options `o` (oomkill and mountsnoop -d have none); default yes. */
+  header?(o: O): boolean;
   /** The table: header line and one row per event. */
   columns: Column<E, O>[];
   /** The --json object of `e` (field names as listed in jsonFields). */
