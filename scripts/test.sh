@@ -9,5 +9,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 npm run --silent lint
 npx tsc -p tsconfig.test.json
+# Every public export documented: TypeDoc treats a warning as an error (typedoc.json).
+npx typedoc --logLevel Warn >/dev/null
 mapfile -t files < <(find test src -name '*.test.ts' | sort)
 node --import tsx --test --test-concurrency=1 --test-timeout=180000 "${files[@]}"

@@ -62,14 +62,19 @@ export interface BuildOptions {
   onProgress?: (label: string) => void;
   /** Ask clang for colored diagnostics (its stderr is captured, so it cannot tell by itself). */
   color?: boolean;
+  /** Environment for clang and for BPFKIT_* settings (default: process.env). */
   env?: NodeJS.ProcessEnv;
 }
 
 /** What a build produced. */
 export interface BuildResult {
+  /** Where the compiled object (x.bpf.o) was written. */
   objectPath: string;
+  /** Where the package (x.bpfkit.json) was written. */
   packagePath: string;
+  /** The compiled object's bytes. */
   object: Uint8Array;
+  /** The metadata written into the package: event types, options, samples. */
   meta: PackageMeta;
   /** clang's warnings (already formatted), '' when none. */
   diagnostics: string;
@@ -78,7 +83,12 @@ export interface BuildResult {
   /** How the build decided what it could not read directly (event types, an empty header), for -v. */
   notes: string[];
   /** The vmlinux.h used, if any, and whether this build generated it. */
-  vmlinux?: { header: string; generated: boolean };
+  vmlinux?: {
+    /** Path of the vmlinux.h the source was compiled with. */
+    header: string;
+    /** Whether this build generated it from the kernel's BTF (else it came from the cache). */
+    generated: boolean;
+  };
 }
 
 /** Builds a package; see the module comment. */

@@ -23,8 +23,11 @@ export type EventTypeSource = 'option' | 'package' | 'marker' | 'size';
 
 /** The BTF struct to decode a map's records with, and where it came from. */
 export interface EventType {
+  /** The BTF id of the record type, in the object's BTF. */
   typeId: number;
+  /** The type's C name ("struct event"). */
   name: string;
+  /** How it was found: named by the user or the package, or guessed from the object. */
   source: EventTypeSource;
   /** Size of the struct in bytes. */
   size: number;

@@ -91,14 +91,23 @@ export type OptionValues = Record<string, string | number | boolean | (string | 
 
 /** A program to run and the metrics it feeds. */
 export interface ProgramConfig {
+  /** The program's name (a label of its self-metrics; the object's name in the kernel). */
   name: string;
+  /** Where its object comes from: a package, an object file, a built-in tool or an inline package. */
   source: ProgramSource;
+  /** Values of its globals, by global name or by the package's option name. */
   options: OptionValues;
+  /** The record type of its event maps, when the package's or the guess is not right. */
   eventType?: string;
+  /** Kernel BTF for CO-RE when /sys/kernel/btf/vmlinux is missing. */
   btf?: string;
+  /** Pages per CPU of each perf buffer (a power of two). */
   perfBufferPages?: number;
+  /** Metrics fed by its events. */
   events: EventMetricConfig[];
+  /** Metrics read from its maps at scrape time. */
   maps: MapMetricConfig[];
+  /** Where in the config file it is, for errors. */
   at: ConfigPath;
 }
 
@@ -106,7 +115,9 @@ export interface ProgramConfig {
 export interface ExportConfig {
   /** The file it came from, as given. */
   file: string;
+  /** Address to serve /metrics on (`host:port`; default 127.0.0.1:8526). */
   listen?: string;
+  /** The programs to run. */
   programs: ProgramConfig[];
   /** Locates paths of this config in its file, for errors found later. */
   locator: ConfigLocator;

@@ -25,7 +25,12 @@ export interface ExporterOptions {
   /** host:port to serve on (default: the config's `listen`, else 127.0.0.1:8526). */
   listen?: string;
   /** Push over OTLP/HTTP as well. */
-  otlp?: { endpoint: string; intervalMs?: number };
+  otlp?: {
+    /** The OTLP/HTTP receiver's base URL (`http://127.0.0.1:4318`). */
+    endpoint: string;
+    /** Push interval in milliseconds (default: the SDK's, or OTEL_METRIC_EXPORT_INTERVAL). */
+    intervalMs?: number;
+  };
   /** Receives informational lines and warnings (default: dropped). */
   log?: (line: string, level: 'info' | 'warn') => void;
   /** Resolves `tool:` programs (built-in tools). */
@@ -54,6 +59,7 @@ export class Exporter {
   private readonly log: (line: string, level?: 'info' | 'warn') => void;
 
   private constructor(
+    /** The validated config the exporter runs. */
     readonly config: ExportConfig,
     private readonly opts: ExporterOptions,
   ) {

@@ -45,6 +45,7 @@ export class Program {
     return this.owner.autoloadOf(this.spec.name);
   }
 
+  /** Chooses whether load() loads it; only before load. */
   set autoload(v: boolean) {
     this.owner.setAutoload(this.spec.name, v);
   }
