@@ -8,6 +8,7 @@ const LOADERS: Record<string, () => Promise<{ default: ToolEntry }>> = {
   execsnoop: () => import('./execsnoop.js'),
   exitsnoop: () => import('./exitsnoop.js'),
   opensnoop: () => import('./opensnoop.js'),
+  mountsnoop: () => import('./mountsnoop.js'),
   sigsnoop: () => import('./sigsnoop.js'),
   statsnoop: () => import('./statsnoop.js'),
 };
