@@ -6,6 +6,7 @@ import type { ToolEntry } from './define.js';
 
 const LOADERS: Record<string, () => Promise<{ default: ToolEntry }>> = {
   execsnoop: () => import('./execsnoop.js'),
+  capable: () => import('./capable.js'),
   exitsnoop: () => import('./exitsnoop.js'),
   opensnoop: () => import('./opensnoop.js'),
   mountsnoop: () => import('./mountsnoop.js'),
