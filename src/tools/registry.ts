@@ -8,6 +8,7 @@ const LOADERS: Record<string, () => Promise<{ default: ToolEntry }>> = {
   execsnoop: () => import('./execsnoop.js'),
   capable: () => import('./capable.js'),
   exitsnoop: () => import('./exitsnoop.js'),
+  oomkill: () => import('./oomkill.js'),
   opensnoop: () => import('./opensnoop.js'),
   mountsnoop: () => import('./mountsnoop.js'),
   sigsnoop: () => import('./sigsnoop.js'),
