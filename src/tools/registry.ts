@@ -6,8 +6,11 @@ import type { ToolEntry } from './define.js';
 
 const LOADERS: Record<string, () => Promise<{ default: ToolEntry }>> = {
   execsnoop: () => import('./execsnoop.js'),
+  capable: () => import('./capable.js'),
   exitsnoop: () => import('./exitsnoop.js'),
+  oomkill: () => import('./oomkill.js'),
   opensnoop: () => import('./opensnoop.js'),
+  mountsnoop: () => import('./mountsnoop.js'),
   sigsnoop: () => import('./sigsnoop.js'),
   statsnoop: () => import('./statsnoop.js'),
 };

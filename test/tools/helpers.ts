@@ -52,12 +52,16 @@ export function isLoaded(id: number): boolean {
 
 /**
  * Starts `bpfkit <args>` and resolves once it has attached: when its first stdout line (the
- * header) is out, or, for --json runs that print none, when it holds programs and links. The run's
+ * header) is out, or, for runs that print none (--json, `headerless`), when it holds links. The run's
  * `programs` are its own program ids at that point.
  */
-export async function startTool(args: string[], env?: NodeJS.ProcessEnv): Promise<ToolRun> {
+export async function startTool(
+  args: string[],
+  env?: NodeJS.ProcessEnv,
+  headerless = args.includes('--json'),
+): Promise<ToolRun> {
   const run = startCli(args, env ? { env: { ...process.env, ...env } } : {});
-  const json = args.includes('--json');
+  const json = headerless;
   let exited: number | string | undefined;
   void run.exited.then((c) => (exited = c));
   await waitFor(
@@ -113,9 +117,9 @@ export async function stopTool(run: ToolRun, signal: NodeJS.Signals = 'SIGINT'):
 export async function withTool(
   args: string[],
   body: (run: ToolRun) => Promise<void>,
-  opts: { env?: NodeJS.ProcessEnv; signal?: NodeJS.Signals } = {},
+  opts: { env?: NodeJS.ProcessEnv; signal?: NodeJS.Signals; headerless?: boolean } = {},
 ): Promise<ToolRun> {
-  const run = await startTool(args, opts.env);
+  const run = await startTool(args, opts.env, opts.headerless);
   try {
     await body(run);
   } catch (e) {
