@@ -9,6 +9,7 @@ const LOADERS: Record<string, () => Promise<{ default: ToolEntry }>> = {
   exitsnoop: () => import('./exitsnoop.js'),
   opensnoop: () => import('./opensnoop.js'),
   sigsnoop: () => import('./sigsnoop.js'),
+  tcpstates: () => import('./tcpstates.js'),
 };
 
 /** Alias → tool; the tool's `aliases` say which options the alias presets. */
