@@ -9,7 +9,7 @@ import { defineTool } from './define.js';
 import { addressOf, AF_INET, AF_INET6, ipVersion, tcpStateName } from './decode/tcp.js';
 import { portList } from './ports.js';
 import type { CommonOptions } from './session.js';
-import type { Column } from './types.js';
+import { ADDRESS, byWidth } from './net-columns.js';
 
 interface Options extends CommonOptions {
   ipv4?: boolean;
@@ -33,22 +33,6 @@ interface StateEvent {
   newstate: number;
   /** Milliseconds in the state left (0 the first time the socket is seen). */
   ms: number;
-}
-
-const wide = (o: Options): boolean => !!o.wide;
-const narrow = (o: Options): boolean => !o.wide;
-
-/** The columns whose width depends on -w: [narrow, wide] formats of one header/value pair. */
-function sized(
-  text: string,
-  [n, w]: [string, string],
-  value: (e: StateEvent) => string,
-  cellFormats: [string, string] = [n, w],
-): Column<StateEvent, Options>[] {
-  return [
-    { when: narrow, header: [n, text], cell: [cellFormats[0], value] },
-    { when: wide, header: [w, text], cell: [cellFormats[1], value] },
-  ];
 }
 
 /** The tcpstates tool. Runs as root (CAP_BPF + CAP_PERFMON) on a kernel with BTF. */
@@ -120,11 +104,11 @@ EXAMPLES:
     { when: (o) => !!o.timestamp, header: ['%-8s ', 'TIME(s)'], cell: ['%8s ', () => clock()] },
     { header: ['%-16s ', 'SKADDR'], cell: ['%-16x ', (e) => e.skaddr] },
     { header: ['%-7s ', 'PID'], cell: ['%-7d ', (e) => e.pid] },
-    ...sized('COMM', ['%-10s ', '%-16s '], (e) => e.comm, ['%-10.10s ', '%-16s ']),
-    { when: wide, header: ['%-2s ', 'IP'], cell: ['%-2d ', (e) => ipVersion(e.family)] },
-    ...sized('LADDR', ['%-15s ', '%-26s '], (e) => e.saddr),
+    ...byWidth<StateEvent, Options>('COMM', ['%-10s ', '%-16s '], (e) => e.comm, ['%-10.10s ', '%-16s ']),
+    { when: (o) => !!o.wide, header: ['%-2s ', 'IP'], cell: ['%-2d ', (e) => ipVersion(e.family)] },
+    ...byWidth<StateEvent, Options>('LADDR', ADDRESS, (e) => e.saddr),
     { header: ['%-5s ', 'LPORT'], cell: ['%-5d ', (e) => e.sport] },
-    ...sized('RADDR', ['%-15s ', '%-26s '], (e) => e.daddr),
+    ...byWidth<StateEvent, Options>('RADDR', ADDRESS, (e) => e.daddr),
     { header: ['%-5s ', 'RPORT'], cell: ['%-5d ', (e) => e.dport] },
     { header: ['%-11s -> ', 'OLDSTATE'], cell: ['%-11s -> ', (e) => tcpStateName(e.oldstate)] },
     { header: ['%-11s ', 'NEWSTATE'], cell: ['%-11s ', (e) => tcpStateName(e.newstate)] },
