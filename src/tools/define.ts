@@ -75,7 +75,8 @@ export function defineTool<O extends CommonOptions, E>(tool: Tool<O, E>): ToolEn
         // Imported here: the build code is not needed to trace.
         const { bpfkitVersion } = await import('../build/index.js');
         io.out(`${tool.name} (bpfkit) ${bpfkitVersion()}\n`);
-      } else if (r.kind === 'run') await runTool(tool, r.options as O, io);
+      } else if (r.kind === 'run')
+        await runTool(tool, { ...(r.options as O), ...tool.operands?.(r.operands) }, io);
       return 0;
     },
   };

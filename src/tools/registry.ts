@@ -13,6 +13,8 @@ const LOADERS: Record<string, () => Promise<{ default: ToolEntry }>> = {
   mountsnoop: () => import('./mountsnoop.js'),
   sigsnoop: () => import('./sigsnoop.js'),
   statsnoop: () => import('./statsnoop.js'),
+  tcplife: () => import('./tcplife.js'),
+  tcpstates: () => import('./tcpstates.js'),
 };
 
 /** Alias → tool; the tool's `aliases` say which options the alias presets. */

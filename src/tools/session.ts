@@ -60,18 +60,29 @@ export async function runTool<O extends CommonOptions, E>(tool: Tool<O, E>, o: O
     if (o.cgroup !== undefined) setCgroup(obj, o.cgroup);
     obj.attachAll();
     reader = RingBufReader.open(obj.map('events').fd);
-    if (!o.json && tool.banner) io.out(tool.banner(o) + '\n');
-    if (!o.json && (tool.header?.(o) ?? true)) io.out(headerLine(tool.columns, o) + '\n');
+    const totals = tool.totals?.(o);
+    if (!o.json && !totals && tool.banner) io.out(tool.banner(o) + '\n');
+    if (!o.json && !totals && (tool.header?.(o) ?? true)) io.out(headerLine(tool.columns, o) + '\n');
     reader.onRecord((bytes) => {
       const e = tool.event(decode(bytes), bytes.subarray(decode.size));
       if (tool.accept && !tool.accept(e, o)) return;
-      io.out((o.json ? toJson(tool.json(e, o)) : rowLine(tool.columns, e, o)) + '\n');
+      if (totals) totals.add(e);
+      else io.out((o.json ? toJson(tool.json(e, o)) : rowLine(tool.columns, e, o)) + '\n');
     });
     lost = new LostCounter(obj, (n) =>
       io.err(`${tool.name}: lost ${n} event${n === 1 ? '' : 's'} (ring buffer full)\n`),
     );
     await stopped(io.signal, tool.duration?.(o));
     reader.drain();
+    if (totals)
+      io.out(
+        o.json
+          ? totals
+              .json()
+              .map((j) => toJson(j) + '\n')
+              .join('')
+          : totals.text(),
+      );
   } finally {
     await reader?.close();
     lost?.stop();

@@ -4,6 +4,7 @@
  * a JSON object. The runner (session.ts) does the rest: parse, load, attach, stream, stop.
  */
 import type { Decoded } from '../btf/decode.js';
+import type { Encodable } from '../btf/encode.js';
 import type { PrintfArg } from './printf.js';
 
 /** An option, declared with commander's flag syntax: `-p, --pid <PID>`, `-T, --timestamp`, `--max-args <N>`. */
@@ -51,8 +52,8 @@ export type JsonField = string | number | bigint | boolean | null | JsonField[] 
 
 /** What the runner hands a tool to configure the object before it is loaded. */
 export interface ToolSetup {
-  /** Sets a global of the tool's object (type-checked against its BTF). */
-  setGlobal(name: string, value: number | bigint | boolean | string): void;
+  /** Sets a global of the tool's object (type-checked against its BTF; arrays for array globals). */
+  setGlobal(name: string, value: Encodable): void;
 }
 
 /** A built-in tool. `O` is its parsed options (commander's attribute names), `E` its event. */
@@ -67,6 +68,8 @@ export interface Tool<O = Record<string, unknown>, E = unknown> {
   options: ToolOption[];
   /** Positional arguments accepted (and ignored, as opensnoop does); default 0. */
   maxOperands?: number;
+  /** Turns the positional arguments (at most maxOperands) into options (runqslower's min_us). */
+  operands?(values: string[]): Partial<O>;
   /** Message for an operand beyond maxOperands when the peer has its own ("Unrecognized positional argument: %s"). */
   extraOperandMessage?: string;
   hooks: HookSpec<O>[];
@@ -86,8 +89,21 @@ export interface Tool<O = Record<string, unknown>, E = unknown> {
   banner?(o: O): string;
   /** Whether the table has a header line with options `o` (oomkill and mountsnoop -d have none); default yes. */
   header?(o: O): boolean;
+  /**
+   * With these options, events are not printed but added up, and the total printed once at the end
+   * (tcpconnect -c); undefined for a plain run. Called once per run.
+   */
+  totals?(o: O): Totals<E> | undefined;
   /** The table: header line and one row per event. */
   columns: Column<E, O>[];
   /** The --json object of `e` (field names as listed in jsonFields). */
   json(e: E, o: O): Record<string, JsonField>;
+}
+
+/** What a tool adds its events up in when it prints a total at the end instead of rows. */
+export interface Totals<E> {
+  add(e: E): void;
+  /** The table printed at the end (with its header), or the --json objects. */
+  text(): string;
+  json(): Record<string, JsonField>[];
 }
