@@ -51,6 +51,7 @@ export async function runTool<O extends CommonOptions, E>(tool: Tool<O, E>, o: O
     if (o.verbose) for (const l of plan.lines) io.err(`${tool.name}: ${l}\n`);
     tool.configure(o, { setGlobal: (name, value) => obj.setGlobal(name, value) });
     if (o.cgroup !== undefined) obj.setGlobal('filter_cg', true);
+    const attach = tool.attachOptions?.(o);
     const events = obj.spec.maps.find((m) => m.name === 'events');
     const type = events && eventTypeFor(obj.spec, events, pkg.meta.exportTypes);
     if (!type || !obj.spec.btf)
@@ -58,7 +59,7 @@ export async function runTool<O extends CommonOptions, E>(tool: Tool<O, E>, o: O
     const decode = decoderFor<{ [field: string]: Decoded }>(obj.spec.btf, type.typeId);
     obj.load();
     if (o.cgroup !== undefined) setCgroup(obj, o.cgroup);
-    obj.attachAll();
+    obj.attachAll(attach);
     reader = RingBufReader.open(obj.map('events').fd);
     const totals = tool.totals?.(o);
     if (!o.json && !totals && tool.banner) io.out(tool.banner(o) + '\n');

@@ -5,6 +5,7 @@
  */
 import type { Decoded } from '../btf/decode.js';
 import type { Encodable } from '../btf/encode.js';
+import type { AttachOptions } from '../links/attach.js';
 import type { PrintfArg } from './printf.js';
 
 /** An option, declared with commander's flag syntax: `-p, --pid <PID>`, `-T, --timestamp`, `--max-args <N>`. */
@@ -79,6 +80,11 @@ export interface Tool<O = Record<string, unknown>, E = unknown> {
   jsonFields: [name: string, meaning: string][];
   /** Sets globals from the options, before load. */
   configure(o: O, setup: ToolSetup): void;
+  /**
+   * How to attach the programs (a uprobe's binary:symbol, a perf event's frequency), from the
+   * options; asked before load, so a target that cannot be resolved fails early. Default: none.
+   */
+  attachOptions?(o: O): AttachOptions;
   /** Seconds to run before stopping by itself, if the options say so. */
   duration?(o: O): number | undefined;
   /** Turns the decoded fixed part of a record and its variable-length tail into the event. */
