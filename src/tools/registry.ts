@@ -5,6 +5,7 @@
 import type { ToolEntry } from './define.js';
 
 const LOADERS: Record<string, () => Promise<{ default: ToolEntry }>> = {
+  drsnoop: () => import('./drsnoop.js'),
   execsnoop: () => import('./execsnoop.js'),
   capable: () => import('./capable.js'),
   exitsnoop: () => import('./exitsnoop.js'),
