@@ -10,6 +10,6 @@ fi
 npm run --silent lint
 npx tsc -p tsconfig.test.json
 # Every public export documented: TypeDoc treats a warning as an error (typedoc.json).
-npx typedoc --logLevel Warn >/dev/null
+npx typedoc --logLevel Warn
 mapfile -t files < <(find test src -name '*.test.ts' | sort)
 node --import tsx --test --test-concurrency=1 --test-timeout=180000 "${files[@]}"
