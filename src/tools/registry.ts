@@ -5,11 +5,8 @@
 import type { ToolEntry } from './define.js';
 
 const LOADERS: Record<string, () => Promise<{ default: ToolEntry }>> = {
-<<<<<<< HEAD
   bashreadline: () => import('./bashreadline.js'),
-=======
   drsnoop: () => import('./drsnoop.js'),
->>>>>>> wt-evt
   execsnoop: () => import('./execsnoop.js'),
   capable: () => import('./capable.js'),
   exitsnoop: () => import('./exitsnoop.js'),
