@@ -9,6 +9,7 @@ const LOADERS: Record<string, () => Promise<{ default: ToolEntry }>> = {
   exitsnoop: () => import('./exitsnoop.js'),
   opensnoop: () => import('./opensnoop.js'),
   sigsnoop: () => import('./sigsnoop.js'),
+  tcpconnect: () => import('./tcpconnect.js'),
   tcplife: () => import('./tcplife.js'),
   tcpstates: () => import('./tcpstates.js'),
 };
