@@ -8,6 +8,7 @@ const LOADERS: Record<string, () => Promise<{ default: ToolEntry }>> = {
   execsnoop: () => import('./execsnoop.js'),
   exitsnoop: () => import('./exitsnoop.js'),
   opensnoop: () => import('./opensnoop.js'),
+  runqslower: () => import('./runqslower.js'),
   sigsnoop: () => import('./sigsnoop.js'),
   tcpconnect: () => import('./tcpconnect.js'),
   tcplife: () => import('./tcplife.js'),
