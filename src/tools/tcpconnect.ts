@@ -82,7 +82,7 @@ function counter(o: Options): Totals<ConnectEvent> {
 /** The tcpconnect tool. Runs as root (CAP_BPF + CAP_PERFMON) on a kernel with BTF. */
 export default defineTool<Options, ConnectEvent>({
   name: 'tcpconnect',
-  summary: 'tcpconnect: Count/Trace active tcp connections',
+  summary: 'Count/Trace active tcp connections',
   usage: `EXAMPLES:
     tcpconnect             # trace all TCP connect()s
     tcpconnect -t          # include timestamps
