@@ -6,15 +6,17 @@ import type { ToolEntry } from './define.js';
 
 const LOADERS: Record<string, () => Promise<{ default: ToolEntry }>> = {
   bashreadline: () => import('./bashreadline.js'),
+  capable: () => import('./capable.js'),
   drsnoop: () => import('./drsnoop.js'),
   execsnoop: () => import('./execsnoop.js'),
-  capable: () => import('./capable.js'),
   exitsnoop: () => import('./exitsnoop.js'),
+  mountsnoop: () => import('./mountsnoop.js'),
   oomkill: () => import('./oomkill.js'),
   opensnoop: () => import('./opensnoop.js'),
-  mountsnoop: () => import('./mountsnoop.js'),
+  runqslower: () => import('./runqslower.js'),
   sigsnoop: () => import('./sigsnoop.js'),
   statsnoop: () => import('./statsnoop.js'),
+  tcpconnect: () => import('./tcpconnect.js'),
   tcplife: () => import('./tcplife.js'),
   tcpstates: () => import('./tcpstates.js'),
 };

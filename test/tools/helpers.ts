@@ -77,7 +77,8 @@ export async function startTool(
   return Object.assign(run, { programs: programsOf(run.child.pid!) });
 }
 
-function hasLinks(pid: number): boolean {
+/** Whether process `pid` holds a BPF link (it has attached). */
+export function hasLinks(pid: number): boolean {
   try {
     return readdirSync(`/proc/${pid}/fd`).some((fd) => {
       try {
