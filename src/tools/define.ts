@@ -7,8 +7,9 @@
 import { parseArgs } from './args.js';
 import { HIDDEN_H, JSON_OPTION, STANDARD_OPTIONS, VERBOSE } from './common.js';
 import { renderHelp, renderUsage } from './help.js';
+import { runAggregator } from './aggregate.js';
 import { runTool, type CommonOptions, type ToolIo } from './session.js';
-import type { HookSpec, Tool, ToolOption } from './types.js';
+import type { AggregatorTool, HookSpec, Tool, ToolBase, ToolOption } from './types.js';
 
 /** A tool as the registry, `bpfkit tools` and the CLI see it. */
 export interface ToolEntry {
@@ -26,7 +27,7 @@ export interface ToolEntry {
 }
 
 /** What a tool declares in its options plus the ones every tool gets. */
-function allOptions(tool: Tool<never, never>): { own: ToolOption[]; extras: ToolOption[] } {
+function allOptions(tool: ToolBase<never>): { own: ToolOption[]; extras: ToolOption[] } {
   const own = [...tool.options.filter((o) => !o.extra), VERBOSE, HIDDEN_H];
   const extras = [JSON_OPTION, ...tool.options.filter((o) => o.extra)];
   return { own, extras };
@@ -37,9 +38,22 @@ export function displayName(invoked: string): string {
   return `bpfkit ${invoked}`;
 }
 
-/** Wraps a tool declaration (see types.ts). */
+/** Wraps an event tracer's declaration (see types.ts). */
 export function defineTool<O extends CommonOptions, E>(tool: Tool<O, E>): ToolEntry {
-  const erased = tool as unknown as Tool<never, never>;
+  return entryFor(tool, (o, _operands, io) => runTool(tool, o, io));
+}
+
+/** Wraps an aggregator's declaration (see types.ts): its operands are its interval and count. */
+export function defineAggregator<O extends CommonOptions>(tool: AggregatorTool<O>): ToolEntry {
+  return entryFor(tool, (o, operands, io) => runAggregator(tool, o, operands, io));
+}
+
+/** The entry of `tool`, which `run` runs once the command line asks for a run. */
+function entryFor<O extends CommonOptions>(
+  tool: ToolBase<O>,
+  run: (o: O, operands: string[], io: ToolIo) => Promise<void>,
+): ToolEntry {
+  const erased = tool as unknown as ToolBase<never>;
   const { own, extras } = allOptions(erased);
   const help = (invoked: string): string =>
     renderHelp({
@@ -75,7 +89,7 @@ export function defineTool<O extends CommonOptions, E>(tool: Tool<O, E>): ToolEn
         // Imported here: the build code is not needed to trace.
         const { bpfkitVersion } = await import('../build/index.js');
         io.out(`${tool.name} (bpfkit) ${bpfkitVersion()}\n`);
-      } else if (r.kind === 'run') await runTool(tool, r.options as O, io);
+      } else if (r.kind === 'run') await run(r.options as O, r.operands, io);
       return 0;
     },
   };

@@ -8,6 +8,7 @@ const LOADERS: Record<string, () => Promise<{ default: ToolEntry }>> = {
   execsnoop: () => import('./execsnoop.js'),
   exitsnoop: () => import('./exitsnoop.js'),
   opensnoop: () => import('./opensnoop.js'),
+  runqlat: () => import('./runqlat.js'),
   sigsnoop: () => import('./sigsnoop.js'),
 };
 
