@@ -87,3 +87,14 @@ for (const args of [[], ['-m', '-T']]) {
     assert.deepEqual(a.slice(0, n), b.slice(0, n));
   });
 }
+
+for (const args of [[], ['-O']]) {
+  test(`cpudist ${args.join(' ')}`, async () => {
+    const [ours, peer] = await bothOnce('cpudist', args, wakeups);
+    assert.deepEqual(frame(ours), frame(peer));
+    const [a, b] = [labels(ours), labels(peer)];
+    const n = Math.min(a.length, b.length);
+    assert.ok(n > 0);
+    assert.deepEqual(a.slice(0, n), b.slice(0, n));
+  });
+}

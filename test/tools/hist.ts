@@ -68,3 +68,17 @@ export async function assertEndsItself(run: ToolRun, timeoutMs = 10000): Promise
     20,
   ).catch(() => assert.deepEqual(run.programs.filter(isLoaded), [], 'programs left loaded'));
 }
+
+/** The first histogram `pick` selects, once printed. */
+export async function waitForHist(
+  run: { stdout(): string },
+  pick: (h: PrintedHist) => boolean,
+): Promise<PrintedHist> {
+  for (let i = 0; i < 150; i++) {
+    // A histogram is complete once a later line follows it; reports end with a row.
+    const h = histograms(run.stdout()).find(pick);
+    if (h && h.rows.length > 0) return h;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no such histogram in:\n${run.stdout()}`);
+}

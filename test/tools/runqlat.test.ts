@@ -7,7 +7,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCli } from '../helpers/bpf.js';
 import { child, lines, mountTracing, objectsWhen, startTool, withTool } from './helpers.js';
-import { assertEndsItself, assertLog2Rows, histograms, total } from './hist.js';
+import { assertEndsItself, assertLog2Rows, histograms, total, waitForHist } from './hist.js';
 
 before(mountTracing);
 
@@ -118,17 +118,3 @@ test('bad usage: unknown option 64, bad interval 64, two keys 1', async () => {
   assert.equal(both.code, 1);
   assert.equal(both.stderr, "runqlat: pidnss, pids, tids cann't be used together.\n");
 });
-
-/** The first histogram `pick` selects, once printed. */
-async function waitForHist(
-  run: { stdout(): string },
-  pick: (h: ReturnType<typeof histograms>[number]) => boolean,
-): Promise<ReturnType<typeof histograms>[number]> {
-  for (let i = 0; i < 150; i++) {
-    // A histogram is complete once a later line follows it; reports end with a row.
-    const h = histograms(run.stdout()).find(pick);
-    if (h && h.rows.length > 0) return h;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no such histogram in:\n${run.stdout()}`);
-}
