@@ -6,6 +6,7 @@ import type { ToolEntry } from './define.js';
 
 const LOADERS: Record<string, () => Promise<{ default: ToolEntry }>> = {
   execsnoop: () => import('./execsnoop.js'),
+  biolatency: () => import('./biolatency.js'),
   cpudist: () => import('./cpudist.js'),
   exitsnoop: () => import('./exitsnoop.js'),
   opensnoop: () => import('./opensnoop.js'),
