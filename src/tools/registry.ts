@@ -9,9 +9,11 @@ const LOADERS: Record<string, () => Promise<{ default: ToolEntry }>> = {
   biolatency: () => import('./biolatency.js'),
   cpudist: () => import('./cpudist.js'),
   exitsnoop: () => import('./exitsnoop.js'),
+  hardirqs: () => import('./hardirqs.js'),
   opensnoop: () => import('./opensnoop.js'),
   runqlat: () => import('./runqlat.js'),
   sigsnoop: () => import('./sigsnoop.js'),
+  softirqs: () => import('./softirqs.js'),
 };
 
 /** Alias → tool; the tool's `aliases` say which options the alias presets. */

@@ -98,3 +98,66 @@ for (const args of [[], ['-O']]) {
     assert.deepEqual(a.slice(0, n), b.slice(0, n));
   });
 }
+
+/** Direct, synced writes to a file on disk (a block request and the disk's interrupt each). */
+async function diskWrites(): Promise<void> {
+  await new Promise((r) => setTimeout(r, 500));
+  await child('dd', [
+    'if=/dev/zero',
+    'of=/var/tmp/bpfkit-conform-agg',
+    'bs=4k',
+    'count=100',
+    'oflag=direct,sync',
+  ]).done;
+  await child('rm', ['-f', '/var/tmp/bpfkit-conform-agg']).done;
+}
+
+test('biolatency -T: banner, time, blank lines and histogram header', async () => {
+  const [ours, peer] = await bothOnce('biolatency', ['-T'], diskWrites);
+  assert.deepEqual(frame(ours), frame(peer));
+  assert.match(ours, /\n\n\d\d:\d\d:\d\d\n\n {5}usecs {15}: count/);
+  const [a, b] = [labels(ours), labels(peer)];
+  assert.deepEqual(a.slice(0, Math.min(a.length, b.length)), b.slice(0, Math.min(a.length, b.length)));
+});
+
+/** Table rows' names, and the lines that are not rows (banner, blank lines, header). */
+function table(text: string): { names: Set<string>; rest: string[] } {
+  const all = layout(text);
+  const isRow = (l: string): boolean => /^\S+ +\d+$/.test(l);
+  return {
+    names: new Set(all.filter(isRow).map((l) => l.split(/ +/)[0])),
+    rest: all.filter((l) => !isRow(l)),
+  };
+}
+
+for (const [tool, args] of [
+  ['hardirqs', []],
+  ['hardirqs', ['-C', '-T']],
+  ['softirqs', ['-N']],
+] as const) {
+  test(`${tool} ${args.join(' ')}: banner, header, row layout`, async () => {
+    const [ours, peer] = await bothOnce(tool, [...args], diskWrites);
+    const [a, b] = [table(ours), table(peer)];
+    assert.deepEqual(a.rest, b.rest);
+    // Rows: names padded as the peer pads them, numbers right-aligned in the same column.
+    const col = (text: string): Set<number> =>
+      new Set(
+        text
+          .split('\n')
+          .filter((l) => /^\S+ +\d+$/.test(l))
+          .map((l) => l.length),
+      );
+    assert.deepEqual(
+      [...col(ours)].every((n) => n === (tool === 'hardirqs' ? 38 : 28)),
+      true,
+      ours,
+    );
+    assert.deepEqual(
+      [...col(peer)].every((n) => n === (tool === 'hardirqs' ? 38 : 28)),
+      true,
+      peer,
+    );
+    const common = [...a.names].filter((n) => b.names.has(n));
+    assert.ok(common.length > 0, `${[...a.names]} / ${[...b.names]}`);
+  });
+}
