@@ -52,6 +52,7 @@ EXAMPLES:
   notes: [
     'Uses sched_switch through tp_btf, or its raw tracepoint where tp_btf is missing (-v says which).',
     'As libbpf-tools, on-CPU time is counted when a task is switched out while still runnable (preempted), not when it blocks.',
+    '-c filters on the task switched out, as libbpf-tools does.',
     'interval and count must be positive integers; -p a positive process id (libbpf-tools reads -p 0 as process 0).',
     '-P with -L is refused ("pids, tids cann\'t be used together."); libbpf-tools lets -P win.',
   ],

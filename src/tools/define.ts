@@ -14,6 +14,8 @@ import type { AggregatorTool, HookSpec, Tool, ToolBase, ToolOption } from './typ
 /** A tool as the registry, `bpfkit tools` and the CLI see it. */
 export interface ToolEntry {
   name: string;
+  /** 'events' (the default): a row per ring-buffer record; 'aggregate': reports read from maps. */
+  kind?: 'events' | 'aggregate';
   summary: string;
   aliases: Record<string, string[]>;
   /** The hooks, for listing (`when` dropped; see whenText). */
@@ -40,17 +42,18 @@ export function displayName(invoked: string): string {
 
 /** Wraps an event tracer's declaration (see types.ts). */
 export function defineTool<O extends CommonOptions, E>(tool: Tool<O, E>): ToolEntry {
-  return entryFor(tool, (o, _operands, io) => runTool(tool, o, io));
+  return entryFor(tool, 'events', (o, _operands, io) => runTool(tool, o, io));
 }
 
 /** Wraps an aggregator's declaration (see types.ts): its operands are its interval and count. */
 export function defineAggregator<O extends CommonOptions>(tool: AggregatorTool<O>): ToolEntry {
-  return entryFor(tool, (o, operands, io) => runAggregator(tool, o, operands, io));
+  return entryFor(tool, 'aggregate', (o, operands, io) => runAggregator(tool, o, operands, io));
 }
 
 /** The entry of `tool`, which `run` runs once the command line asks for a run. */
 function entryFor<O extends CommonOptions>(
   tool: ToolBase<O>,
+  kind: 'events' | 'aggregate',
   run: (o: O, operands: string[], io: ToolIo) => Promise<void>,
 ): ToolEntry {
   const erased = tool as unknown as ToolBase<never>;
@@ -70,6 +73,7 @@ function entryFor<O extends CommonOptions>(
     });
   return {
     name: tool.name,
+    kind,
     summary: tool.summary,
     aliases: tool.aliases ?? {},
     hooks: erased.hooks,

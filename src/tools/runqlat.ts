@@ -67,6 +67,7 @@ EXAMPLES:
   notes: [
     'Uses the sched_wakeup, sched_wakeup_new and sched_switch tracepoints through tp_btf, or their raw tracepoints where tp_btf is missing (-v says which).',
     'interval and count must be positive integers ("invalid interval: x"); libbpf-tools takes anything strtol reads, "x" as an interval of 0.',
+    '-c filters on the task running when a scheduler event fires (the waker, the task switched out), as libbpf-tools does.',
     '-p takes a positive process id ("Invalid PID: x"), where libbpf-tools reads "x" as no filter.',
   ],
   jsonFields: [
