@@ -118,12 +118,12 @@ function nextReport(
     const toTick = intervalSec !== undefined ? intervalSec * 1000 : Infinity;
     const wake: Wake = toTick < toDeadline ? 'tick' : 'stop';
     const ms = Math.min(toTick, toDeadline);
-    // Without interval or deadline only the signal ends the wait; the long timer holds the loop.
-    const timer = setTimeout(() => done(wake), Number.isFinite(ms) ? ms : 0x7fffffff);
+    // Without interval or deadline only the signal ends the wait; a timer still holds the loop.
+    const timer = Number.isFinite(ms) ? setTimeout(() => done(wake), ms) : setInterval(() => {}, 0x7fffffff);
     const onAbort = (): void => done('stop');
     signal.addEventListener('abort', onAbort, { once: true });
     function done(w: Wake): void {
-      clearTimeout(timer);
+      clearInterval(timer);
       signal.removeEventListener('abort', onAbort);
       resolve(w);
     }
