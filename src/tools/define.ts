@@ -7,12 +7,15 @@
 import { parseArgs } from './args.js';
 import { HIDDEN_H, JSON_OPTION, STANDARD_OPTIONS, VERBOSE } from './common.js';
 import { renderHelp, renderUsage } from './help.js';
+import { runAggregator } from './aggregate.js';
 import { runTool, type CommonOptions, type ToolIo } from './session.js';
-import type { HookSpec, Tool, ToolOption } from './types.js';
+import type { AggregatorTool, HookSpec, Tool, ToolBase, ToolOption } from './types.js';
 
 /** A tool as the registry, `bpfkit tools` and the CLI see it. */
 export interface ToolEntry {
   name: string;
+  /** 'events' (the default): a row per ring-buffer record; 'aggregate': reports read from maps. */
+  kind?: 'events' | 'aggregate';
   summary: string;
   aliases: Record<string, string[]>;
   /** The hooks, for listing (`when` dropped; see whenText). */
@@ -26,7 +29,7 @@ export interface ToolEntry {
 }
 
 /** What a tool declares in its options plus the ones every tool gets. */
-function allOptions(tool: Tool<never, never>): { own: ToolOption[]; extras: ToolOption[] } {
+function allOptions(tool: ToolBase<never>): { own: ToolOption[]; extras: ToolOption[] } {
   const own = [...tool.options.filter((o) => !o.extra), VERBOSE, HIDDEN_H];
   const extras = [JSON_OPTION, ...tool.options.filter((o) => o.extra)];
   return { own, extras };
@@ -37,9 +40,23 @@ export function displayName(invoked: string): string {
   return `bpfkit ${invoked}`;
 }
 
-/** Wraps a tool declaration (see types.ts). */
+/** Wraps an event tracer's declaration (see types.ts). */
 export function defineTool<O extends CommonOptions, E>(tool: Tool<O, E>): ToolEntry {
-  const erased = tool as unknown as Tool<never, never>;
+  return entryFor(tool, 'events', (o, _operands, io) => runTool(tool, o, io));
+}
+
+/** Wraps an aggregator's declaration (see types.ts): its operands are its interval and count. */
+export function defineAggregator<O extends CommonOptions>(tool: AggregatorTool<O>): ToolEntry {
+  return entryFor(tool, 'aggregate', (o, operands, io) => runAggregator(tool, o, operands, io));
+}
+
+/** The entry of `tool`, which `run` runs once the command line asks for a run. */
+function entryFor<O extends CommonOptions>(
+  tool: ToolBase<O>,
+  kind: 'events' | 'aggregate',
+  run: (o: O, operands: string[], io: ToolIo) => Promise<void>,
+): ToolEntry {
+  const erased = tool as unknown as ToolBase<never>;
   const { own, extras } = allOptions(erased);
   const help = (invoked: string): string =>
     renderHelp({
@@ -56,6 +73,7 @@ export function defineTool<O extends CommonOptions, E>(tool: Tool<O, E>): ToolEn
     });
   return {
     name: tool.name,
+    kind,
     summary: tool.summary,
     aliases: tool.aliases ?? {},
     hooks: erased.hooks,
@@ -76,7 +94,7 @@ export function defineTool<O extends CommonOptions, E>(tool: Tool<O, E>): ToolEn
         const { bpfkitVersion } = await import('../build/index.js');
         io.out(`${tool.name} (bpfkit) ${bpfkitVersion()}\n`);
       } else if (r.kind === 'run')
-        await runTool(tool, { ...(r.options as O), ...tool.operands?.(r.operands) }, io);
+        await run({ ...(r.options as O), ...tool.operands?.(r.operands) }, r.operands, io);
       return 0;
     },
   };

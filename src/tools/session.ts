@@ -1,6 +1,7 @@
 /**
  * One run of a built-in tool: open its package, pick its programs for this kernel (hooks.ts), set
- * globals from the options, load, attach, print the header, then one row (or JSON object) per
+ * globals from the options, load, attach (`loadTool`, shared with the aggregators' runner in
+ * aggregate.ts), print the header, then one row (or JSON object) per
  * event from the `events` ring buffer until the caller's signal or the tool's duration stops it;
  * records still in the ring are printed before everything is detached and closed. Records the ring
  * had no room for are counted by the BPF side (`lost_events`) and reported as they are noticed and
@@ -11,13 +12,14 @@ import { BpfObject } from '../object/collection.js';
 import { setLibbpfLog } from '../sys/libbpf-log.js';
 import { eventTypeFor } from '../events/event-type.js';
 import { RingBufReader } from '../ringbuf/reader.js';
-import { decoderFor, toJson, type Decoded } from '../btf/decode.js';
+import { decoderFor, toJson, type Decoded, type Decoder } from '../btf/decode.js';
 import { mapLookupElem, mapUpdateElem } from '../sys/bpf.js';
 import { FormatError, NotFoundError, ReadError } from '../errors/index.js';
 import { planHooks } from './hooks.js';
 import { loadToolPackage } from './package.js';
+import type { DecodedPackage } from '../package/format.js';
 import { headerLine, rowLine } from './table.js';
-import type { Tool } from './types.js';
+import type { Tool, ToolBase } from './types.js';
 
 /** Where a tool's output goes and what stops it; the CLI passes stdout, stderr and Ctrl-C/SIGTERM. */
 export interface ToolIo {
@@ -38,13 +40,31 @@ export interface CommonOptions {
 /** How often the lost-record counter is read. */
 const LOST_POLL_MS = 250;
 
-/** Runs `tool` with parsed options `o` until stopped; resolves once nothing is left in the kernel. */
-export async function runTool<O extends CommonOptions, E>(tool: Tool<O, E>, o: O, io: ToolIo): Promise<void> {
+/** A tool's object, loaded and attached; `close()` detaches and frees everything (idempotent). */
+export interface LoadedTool {
+  obj: BpfObject;
+  pkg: DecodedPackage;
+  close(): void;
+}
+
+/**
+ * The part every runner shares: opens `tool`'s package, loads only the programs its hooks choose on
+ * this kernel, sets globals from `o` (and -c's cgroup), calls `beforeLoad` (to look at the spec),
+ * loads and attaches. On any failure everything is closed before the error is rethrown.
+ */
+export function loadTool<O extends CommonOptions>(
+  tool: ToolBase<O>,
+  o: O,
+  io: ToolIo,
+  beforeLoad?: (obj: BpfObject, pkg: DecodedPackage) => void,
+): LoadedTool {
   const pkg = loadToolPackage(tool.name);
   if (o.verbose) setLibbpfLog((_level, line) => io.err(line));
   const obj = BpfObject.open(pkg.object, { name: tool.name });
-  let reader: RingBufReader | undefined;
-  let lost: LostCounter | undefined;
+  const close = (): void => {
+    obj.close();
+    if (o.verbose) setLibbpfLog(undefined);
+  };
   try {
     const plan = planHooks(tool.hooks, obj.spec.programs, o);
     for (const p of obj.spec.programs) obj.setAutoload(p.name, plan.programs.has(p.name));
@@ -52,20 +72,37 @@ export async function runTool<O extends CommonOptions, E>(tool: Tool<O, E>, o: O
     tool.configure(o, { setGlobal: (name, value) => obj.setGlobal(name, value) });
     if (o.cgroup !== undefined) obj.setGlobal('filter_cg', true);
     const attach = tool.attachOptions?.(o);
-    const events = obj.spec.maps.find((m) => m.name === 'events');
-    const type = events && eventTypeFor(obj.spec, events, pkg.meta.exportTypes);
-    if (!type || !obj.spec.btf)
-      throw new FormatError(`${tool.name}: the package names no event type; rebuild it`);
-    const decode = decoderFor<{ [field: string]: Decoded }>(obj.spec.btf, type.typeId);
+    beforeLoad?.(obj, pkg);
     obj.load();
     if (o.cgroup !== undefined) setCgroup(obj, o.cgroup);
     obj.attachAll(attach);
+  } catch (e) {
+    close();
+    throw e;
+  }
+  return { obj, pkg, close };
+}
+
+/** Runs `tool` with parsed options `o` until stopped; resolves once nothing is left in the kernel. */
+export async function runTool<O extends CommonOptions, E>(tool: Tool<O, E>, o: O, io: ToolIo): Promise<void> {
+  let decode: Decoder<{ [field: string]: Decoded }> | undefined;
+  const { obj, close } = loadTool(tool, o, io, (opened, pkg) => {
+    const events = opened.spec.maps.find((m) => m.name === 'events');
+    const type = events && eventTypeFor(opened.spec, events, pkg.meta.exportTypes);
+    if (!type || !opened.spec.btf)
+      throw new FormatError(`${tool.name}: the package names no event type; rebuild it`);
+    decode = decoderFor<{ [field: string]: Decoded }>(opened.spec.btf, type.typeId);
+  });
+  let reader: RingBufReader | undefined;
+  let lost: LostCounter | undefined;
+  try {
+    const d = decode!;
     reader = RingBufReader.open(obj.map('events').fd);
     const totals = tool.totals?.(o);
     if (!o.json && !totals && tool.banner) io.out(tool.banner(o) + '\n');
     if (!o.json && !totals && (tool.header?.(o) ?? true)) io.out(headerLine(tool.columns, o) + '\n');
     reader.onRecord((bytes) => {
-      const e = tool.event(decode(bytes), bytes.subarray(decode.size));
+      const e = tool.event(d(bytes), bytes.subarray(d.size));
       if (tool.accept && !tool.accept(e, o)) return;
       if (totals) totals.add(e);
       else io.out((o.json ? toJson(tool.json(e, o)) : rowLine(tool.columns, e, o)) + '\n');
@@ -89,13 +126,12 @@ export async function runTool<O extends CommonOptions, E>(tool: Tool<O, E>, o: O
     lost?.stop();
     if (lost?.total)
       io.err(`${tool.name}: ${lost.total} event${lost.total === 1 ? '' : 's'} lost in total\n`);
-    obj.close();
-    if (o.verbose) setLibbpfLog(undefined);
+    close();
   }
 }
 
 /** Resolves when `signal` aborts or `seconds` pass. */
-function stopped(signal: AbortSignal, seconds: number | undefined): Promise<void> {
+export function stopped(signal: AbortSignal, seconds: number | undefined): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
     const timer = seconds !== undefined ? setTimeout(done, seconds * 1000) : undefined;

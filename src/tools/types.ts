@@ -1,7 +1,8 @@
 /**
  * What a built-in tool declares: its options (libbpf-tools spellings), the hooks its programs use
- * with their fallbacks, how it sets the object's globals, and how one event becomes a table row or
- * a JSON object. The runner (session.ts) does the rest: parse, load, attach, stream, stop.
+ * with their fallbacks, how it sets the object's globals, and either how one event becomes a table
+ * row or a JSON object (Tool, run by session.ts) or how its maps become a report every interval
+ * (AggregatorTool, run by aggregate.ts). The runners do the rest: parse, load, attach, print, stop.
  */
 import type { Decoded } from '../btf/decode.js';
 import type { Encodable } from '../btf/encode.js';
@@ -57,8 +58,11 @@ export interface ToolSetup {
   setGlobal(name: string, value: Encodable): void;
 }
 
-/** A built-in tool. `O` is its parsed options (commander's attribute names), `E` its event. */
-export interface Tool<O = Record<string, unknown>, E = unknown> {
+/**
+ * What every built-in tool declares, whatever it prints: its name, help, options, hooks and how its
+ * options become globals. The shared runner part (session.ts `loadTool`) needs only this.
+ */
+export interface ToolBase<O = Record<string, unknown>> {
   name: string;
   /** Other names that run it with preset options (libbpf-tools' killsnoop is sigsnoop -k). */
   aliases?: Record<string, string[]>;
@@ -67,7 +71,7 @@ export interface Tool<O = Record<string, unknown>, E = unknown> {
   /** The USAGE and EXAMPLES block of --help. */
   usage: string;
   options: ToolOption[];
-  /** Positional arguments accepted (and ignored, as opensnoop does); default 0. */
+  /** Positional arguments accepted (opensnoop ignores its one; aggregators read interval and count); default 0. */
   maxOperands?: number;
   /** Turns the positional arguments (at most maxOperands) into options (runqslower's min_us). */
   operands?(values: string[]): Partial<O>;
@@ -78,13 +82,17 @@ export interface Tool<O = Record<string, unknown>, E = unknown> {
   notes: string[];
   /** The fields of a --json object, with what each means (for --help). */
   jsonFields: [name: string, meaning: string][];
-  /** Sets globals from the options, before load. */
+  /** Sets globals from the options, before load; throws (ToolUsageError, BpfkitError) on options it refuses. */
   configure(o: O, setup: ToolSetup): void;
   /**
    * How to attach the programs (a uprobe's binary:symbol, a perf event's frequency), from the
    * options; asked before load, so a target that cannot be resolved fails early. Default: none.
    */
   attachOptions?(o: O): AttachOptions;
+}
+
+/** A built-in event tracer: one row per record of its `events` ring buffer. `E` is its event. */
+export interface Tool<O = Record<string, unknown>, E = unknown> extends ToolBase<O> {
   /** Seconds to run before stopping by itself, if the options say so. */
   duration?(o: O): number | undefined;
   /** Turns the decoded fixed part of a record and its variable-length tail into the event. */
@@ -112,4 +120,55 @@ export interface Totals<E> {
   /** The table printed at the end (with its header), or the --json objects. */
   text(): string;
   json(): Record<string, JsonField>[];
+}
+
+/** When an aggregator reports: every `interval` seconds, `count` times; always once more when stopped. */
+export interface Schedule {
+  /** Seconds between reports; undefined: report only when stopped (Ctrl-C, SIGTERM, duration). */
+  interval?: number;
+  /** Reports before stopping by itself; undefined: until stopped. */
+  count?: number;
+  /** Seconds after which to report once and stop (profile's positional duration, syscount -d). */
+  duration?: number;
+}
+
+/**
+ * One part of a report: its text exactly as the peer prints it (a histogram with its label line,
+ * a table) and, for --json, its object (the runner adds `time`). A block without `json` is left
+ * out of --json output (a table header).
+ */
+export interface ReportBlock {
+  text: string;
+  json?: Record<string, JsonField>;
+}
+
+/** How an aggregator reads its maps at report time (decoded through the object's BTF). */
+export interface AggregateMaps {
+  /**
+   * The entries of map `name` in kernel iteration order (per-CPU values as one value per CPU);
+   * with `clear`, every entry read is deleted (hash maps) or zeroed (arrays).
+   */
+  entries(name: string, opts?: { clear?: boolean }): [key: Decoded, value: Decoded][];
+}
+
+/**
+ * A built-in aggregator: after attach it prints a banner, then, every interval and once more when
+ * stopped, a report read from its maps (histograms, counters, top-N tables). The runner
+ * (aggregate.ts) owns timing, the per-report header, --json framing and cleanup.
+ */
+export interface AggregatorTool<O = Record<string, unknown>> extends ToolBase<O> {
+  kind: 'aggregate';
+  /** The line printed once attached, without newline ("Tracing run queue latency... Hit Ctrl-C to end."). */
+  banner(o: O): string;
+  /** When to report, from the options and operands (see `intervalCount` in aggregate.ts); throws ToolUsageError. */
+  schedule(o: O, operands: string[]): Schedule;
+  /**
+   * Text before each report's blocks; default libbpf-tools' "\n" and, with -T (`timestamp`), the
+   * time as "%-8s\n" HH:MM:SS.
+   */
+  reportHeader?(o: O, now: Date): string;
+  /** Print nothing at all (header included) for a report without blocks (syscount); default false. */
+  quietWhenEmpty?: boolean;
+  /** Reads (and clears) the maps into the report's blocks, in print order. */
+  report(maps: AggregateMaps, o: O): ReportBlock[];
 }

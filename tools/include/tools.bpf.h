@@ -8,7 +8,7 @@
  * Events go to user space through one ring buffer, `events`, sent with bpf_ringbuf_output() from
  * a per-CPU scratch record so that variable-length tails (paths, argument lists) take only the
  * bytes they need. A record that does not fit is counted in `lost_events`, which the runner reads
- * and reports.
+ * and reports. Aggregator tools, which only fill maps, define TOOLS_NO_EVENTS to have neither.
  */
 #ifndef __BPFKIT_TOOLS_BPF_H
 #define __BPFKIT_TOOLS_BPF_H
@@ -59,6 +59,7 @@ struct task_struct {
 
 struct kernel_siginfo;
 
+#ifndef TOOLS_NO_EVENTS
 /* Records the ring buffer had no room for. */
 __u64 lost_events = 0;
 
@@ -73,6 +74,7 @@ static __always_inline void send_event(void *data, __u64 size)
 	if (bpf_ringbuf_output(&events, data, size, 0))
 		__sync_fetch_and_add(&lost_events, 1);
 }
+#endif /* TOOLS_NO_EVENTS */
 
 /* A per-CPU scratch area of `size` bytes for building one variable-length record. */
 #define SCRATCH_MAP(name, size)                                                                    \
