@@ -8,7 +8,7 @@ import { parseArgs } from './args.js';
 import { HIDDEN_H, JSON_OPTION, STANDARD_OPTIONS, VERBOSE } from './common.js';
 import { renderHelp, renderUsage } from './help.js';
 import { runTool, type CommonOptions, type ToolIo } from './session.js';
-import type { HookSpec, Tool, ToolOption } from './types.js';
+import type { CollectorTool, HookSpec, Tool, ToolOption } from './types.js';
 
 /** A tool as the registry, `bpfkit tools` and the CLI see it. */
 export interface ToolEntry {
@@ -26,7 +26,10 @@ export interface ToolEntry {
 }
 
 /** What a tool declares in its options plus the ones every tool gets. */
-function allOptions(tool: Tool<never, never>): { own: ToolOption[]; extras: ToolOption[] } {
+function allOptions(tool: Tool<never, never> | CollectorTool<never>): {
+  own: ToolOption[];
+  extras: ToolOption[];
+} {
   const own = [...tool.options.filter((o) => !o.extra), VERBOSE, HIDDEN_H];
   const extras = [JSON_OPTION, ...tool.options.filter((o) => o.extra)];
   return { own, extras };
@@ -37,8 +40,8 @@ export function displayName(invoked: string): string {
   return `bpfkit ${invoked}`;
 }
 
-/** Wraps a tool declaration (see types.ts). */
-export function defineTool<O extends CommonOptions, E>(tool: Tool<O, E>): ToolEntry {
+/** Wraps a tool declaration (see types.ts): an event tracer or a collector. */
+export function defineTool<O extends CommonOptions, E>(tool: Tool<O, E> | CollectorTool<O>): ToolEntry {
   const erased = tool as unknown as Tool<never, never>;
   const { own, extras } = allOptions(erased);
   const help = (invoked: string): string =>
@@ -75,7 +78,8 @@ export function defineTool<O extends CommonOptions, E>(tool: Tool<O, E>): ToolEn
         // Imported here: the build code is not needed to trace.
         const { bpfkitVersion } = await import('../build/index.js');
         io.out(`${tool.name} (bpfkit) ${bpfkitVersion()}\n`);
-      } else if (r.kind === 'run') await runTool(tool, r.options as O, io);
+      } else if (r.kind === 'run')
+        await runTool(tool, { ...r.options, ...tool.parseOperands?.(r.operands) } as O, io);
       return 0;
     },
   };

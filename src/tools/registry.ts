@@ -9,6 +9,7 @@ const LOADERS: Record<string, () => Promise<{ default: ToolEntry }>> = {
   execsnoop: () => import('./execsnoop.js'),
   exitsnoop: () => import('./exitsnoop.js'),
   opensnoop: () => import('./opensnoop.js'),
+  profile: () => import('./profile.js'),
   sigsnoop: () => import('./sigsnoop.js'),
 };
 

@@ -15,9 +15,10 @@ import { decoderFor, toJson, type Decoded } from '../btf/decode.js';
 import { mapLookupElem, mapUpdateElem } from '../sys/bpf.js';
 import { BpfkitError } from '../errors/index.js';
 import { planHooks } from './hooks.js';
+import type { AttachOptions } from '../links/attach.js';
 import { loadToolPackage } from './package.js';
 import { headerLine, rowLine } from './table.js';
-import type { Tool } from './types.js';
+import type { CollectorTool, Tool } from './types.js';
 
 /** Where a tool's output goes and what stops it; the CLI passes stdout, stderr and Ctrl-C/SIGTERM. */
 export interface ToolIo {
@@ -39,19 +40,19 @@ export interface CommonOptions {
 const LOST_POLL_MS = 250;
 
 /** Runs `tool` with parsed options `o` until stopped; resolves once nothing is left in the kernel. */
-export async function runTool<O extends CommonOptions, E>(tool: Tool<O, E>, o: O, io: ToolIo): Promise<void> {
+export async function runTool<O extends CommonOptions, E>(
+  tool: Tool<O, E> | CollectorTool<O>,
+  o: O,
+  io: ToolIo,
+): Promise<void> {
+  if ('run' in tool) return runCollector(tool, o, io);
   const pkg = loadToolPackage(tool.name);
   if (o.verbose) setLibbpfLog((_level, line) => io.err(line));
   const obj = BpfObject.open(pkg.object, { name: tool.name });
   let reader: RingBufReader | undefined;
   let lost: LostCounter | undefined;
   try {
-    const plan = planHooks(tool.hooks, obj.spec.programs, o);
-    for (const p of obj.spec.programs) obj.setAutoload(p.name, plan.programs.has(p.name));
-    if (o.verbose) for (const l of plan.lines) io.err(`${tool.name}: ${l}\n`);
-    tool.configure(o, { setGlobal: (name, value) => obj.setGlobal(name, value) });
-    if (o.cgroup !== undefined) obj.setGlobal('filter_cg', true);
-    const attach = tool.attachOptions?.(o);
+    const attach = prepare(tool, obj, o, io);
     const events = obj.spec.maps.find((m) => m.name === 'events');
     const type = events && eventTypeFor(obj.spec, events, pkg.meta.exportTypes);
     if (!type || !obj.spec.btf)
@@ -77,6 +78,50 @@ export async function runTool<O extends CommonOptions, E>(tool: Tool<O, E>, o: O
     lost?.stop();
     if (lost?.total)
       io.err(`${tool.name}: ${lost.total} event${lost.total === 1 ? '' : 's'} lost in total\n`);
+    obj.close();
+    if (o.verbose) setLibbpfLog(undefined);
+  }
+}
+
+/**
+ * Before load: picks the programs for this kernel, sets globals and map sizes from the options;
+ * returns how to attach.
+ */
+function prepare<O extends CommonOptions>(
+  tool: Pick<CollectorTool<O>, 'name' | 'hooks' | 'configure' | 'attachOptions'>,
+  obj: BpfObject,
+  o: O,
+  io: ToolIo,
+): AttachOptions | undefined {
+  const plan = planHooks(tool.hooks, obj.spec.programs, o);
+  for (const p of obj.spec.programs) obj.setAutoload(p.name, plan.programs.has(p.name));
+  if (o.verbose) for (const l of plan.lines) io.err(`${tool.name}: ${l}\n`);
+  tool.configure(o, {
+    setGlobal: (name, value) => obj.setGlobal(name, value),
+    setMaxEntries: (map, n) => obj.setMaxEntries(map, n),
+    setValueSize: (map, n) => obj.setValueSize(map, n),
+  });
+  if (o.cgroup !== undefined) obj.setGlobal('filter_cg', true);
+  return tool.attachOptions?.(o);
+}
+
+/** Runs a collector tool: load, attach, then its own `run` until it is done. */
+async function runCollector<O extends CommonOptions>(
+  tool: CollectorTool<O>,
+  o: O,
+  io: ToolIo,
+): Promise<void> {
+  const pkg = loadToolPackage(tool.name);
+  if (o.verbose) setLibbpfLog((_level, line) => io.err(line));
+  const obj = BpfObject.open(pkg.object, { name: tool.name });
+  try {
+    const attach = prepare(tool, obj, o, io);
+    obj.load();
+    if (o.cgroup !== undefined) setCgroup(obj, o.cgroup);
+    obj.attachAll(attach);
+    const stop = stopped(io.signal, tool.duration?.(o));
+    await tool.run(o, { obj, out: io.out, err: io.err, stopped: stop });
+  } finally {
     obj.close();
     if (o.verbose) setLibbpfLog(undefined);
   }

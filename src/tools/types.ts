@@ -5,6 +5,7 @@
  */
 import type { Decoded } from '../btf/decode.js';
 import type { AttachOptions } from '../links/attach.js';
+import type { BpfObject } from '../object/collection.js';
 import type { PrintfArg } from './printf.js';
 
 /** An option, declared with commander's flag syntax: `-p, --pid <PID>`, `-T, --timestamp`, `--max-args <N>`. */
@@ -54,6 +55,9 @@ export type JsonField = string | number | bigint | boolean | null | JsonField[] 
 export interface ToolSetup {
   /** Sets a global of the tool's object (type-checked against its BTF). */
   setGlobal(name: string, value: number | bigint | boolean | string): void;
+  /** Sizes a map of the tool's object (a stack map's depth and capacity). */
+  setMaxEntries(map: string, maxEntries: number): void;
+  setValueSize(map: string, valueSize: number): void;
 }
 
 /** A built-in tool. `O` is its parsed options (commander's attribute names), `E` its event. */
@@ -68,6 +72,8 @@ export interface Tool<O = Record<string, unknown>, E = unknown> {
   options: ToolOption[];
   /** Positional arguments accepted (and ignored, as opensnoop does); default 0. */
   maxOperands?: number;
+  /** Turns the operands into options (profile's duration); throws ToolUsageError. Default: ignored. */
+  parseOperands?(operands: string[]): Partial<O>;
   /** Message for an operand beyond maxOperands when the peer has its own ("Unrecognized positional argument: %s"). */
   extraOperandMessage?: string;
   hooks: HookSpec<O>[];
@@ -92,4 +98,26 @@ export interface Tool<O = Record<string, unknown>, E = unknown> {
   columns: Column<E, O>[];
   /** The --json object of `e` (field names as listed in jsonFields). */
   json(e: E, o: O): Record<string, JsonField>;
+}
+
+/** What a collector tool's `run` gets once its programs are loaded and attached. */
+export interface CollectorRun {
+  /** The loaded object: its maps to fill (filters) and read. */
+  obj: BpfObject;
+  out(text: string): void;
+  err(text: string): void;
+  /** Resolves when the run must end: Ctrl-C, SIGTERM, or the tool's duration. */
+  stopped: Promise<void>;
+}
+
+/**
+ * A tool that counts in its own maps and prints by itself (profile: stacks printed at exit)
+ * instead of streaming the `events` ring buffer: the runner loads and attaches it as any tool, then
+ * hands over to `run`, and detaches and closes everything once `run` is done.
+ */
+export interface CollectorTool<O = Record<string, unknown>> extends Omit<
+  Tool<O, never>,
+  'event' | 'accept' | 'columns' | 'json'
+> {
+  run(o: O, ctx: CollectorRun): Promise<void>;
 }
