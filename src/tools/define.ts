@@ -15,6 +15,8 @@ export interface ToolEntry {
   name: string;
   summary: string;
   aliases: Record<string, string[]>;
+  /** Set for a collector tool (types.ts: it prints from its own maps, with no `events` ring buffer). */
+  collector?: true;
   /** The hooks, for listing (`when` dropped; see whenText). */
   hooks: HookSpec<never>[];
   /**
@@ -62,6 +64,7 @@ export function defineTool<O extends CommonOptions, E>(tool: Tool<O, E> | Collec
     summary: tool.summary,
     aliases: tool.aliases ?? {},
     hooks: erased.hooks,
+    ...('run' in tool ? { collector: true as const } : {}),
     async main(invoked, argv, io) {
       const preset = tool.aliases?.[invoked] ?? [];
       const r = parseArgs(
