@@ -3,7 +3,7 @@
  * file-offset to virtual-address arithmetic of its PT_LOAD segments. Kernel-independent.
  */
 import { ElfFile, PT, SHT, STB, STT, type ElfSegment } from '../elf/reader.js';
-import type { SymbolHit } from './kallsyms.js';
+import { sortByAddress, type SymbolHit } from './kallsyms.js';
 
 /** STT_GNU_IFUNC: an indirect function (glibc's memcpy and friends). */
 const STT_GNU_IFUNC = 10;
@@ -15,22 +15,25 @@ export interface FunctionSymbol {
   name: string;
 }
 
-/** The defined functions of `elf`'s .symtab and .dynsym (in that order; duplicates are kept). */
+/** The defined functions of `elf`'s .symtab and .dynsym, global ones first (duplicates are kept). */
 export function functionSymbols(elf: ElfFile): FunctionSymbol[] {
-  const out: FunctionSymbol[] = [];
+  // Global names first among aliases at one address: they are the ones people call.
+  const globals: FunctionSymbol[] = [];
+  const locals: FunctionSymbol[] = [];
   for (const type of [SHT.SYMTAB, SHT.DYNSYM]) {
     const sec = elf.sections.find((s) => s.type === type);
     if (!sec) continue;
     for (const sym of elf.symbols(sec)) {
       if (sym.type !== STT.FUNC && sym.type !== STT_GNU_IFUNC) continue;
       if (sym.shndx === 0 || sym.value === 0n || !sym.name) continue;
-      // Global names first among aliases at one address: they are the ones people call.
-      const entry = { address: sym.value, size: sym.size, name: sym.name };
-      if (sym.bind === STB.LOCAL) out.push(entry);
-      else out.unshift(entry);
+      (sym.bind === STB.LOCAL ? locals : globals).push({
+        address: sym.value,
+        size: sym.size,
+        name: sym.name,
+      });
     }
   }
-  return out;
+  return globals.concat(locals);
 }
 
 /** Functions sorted by address, looked up by the address inside them. */
@@ -46,7 +49,7 @@ export class SymbolTable {
       seen.add(s.address);
       unique.push(s);
     }
-    this.syms = unique.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+    this.syms = sortByAddress(unique);
   }
 
   get size(): number {

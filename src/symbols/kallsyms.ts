@@ -26,7 +26,7 @@ export class KernelSymbols {
   private readonly syms: KernelSymbol[];
 
   private constructor(syms: KernelSymbol[]) {
-    this.syms = syms.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+    this.syms = sortByAddress(syms);
   }
 
   /** Parses /proc/kallsyms text (`ffffffff8150c150 T name [module]`); only text symbols (t, T, w, W) count. */
@@ -72,4 +72,22 @@ export class KernelSymbols {
     if (sym.module) hit.module = sym.module;
     return hit;
   }
+}
+
+/**
+ * Sorts by address, fast: by the address as a double first (rounding keeps the order, only ties
+ * need the exact comparison), since comparing hundreds of thousands of bigints is slow.
+ */
+export function sortByAddress<T extends { address: bigint }>(items: T[]): T[] {
+  const keyed = items.map((item) => ({ item, key: Number(item.address) }));
+  keyed.sort((a, b) =>
+    a.key !== b.key
+      ? a.key - b.key
+      : a.item.address < b.item.address
+        ? -1
+        : a.item.address > b.item.address
+          ? 1
+          : 0,
+  );
+  return keyed.map((k) => k.item);
 }

@@ -71,6 +71,12 @@ export class UserSymbolizer {
     return m;
   }
 
+  /** Reads the maps of `pid` and the symbols of every executable file it maps, ahead of lookups. */
+  prefetch(pid: number): void {
+    for (const e of this.mapsOf(pid))
+      if (e.inode !== 0 && e.perms.includes('x') && e.path.startsWith('/')) this.symbolsOf(pid, e);
+  }
+
   /** Resolves `address` in process `pid`. */
   lookup(pid: number, address: bigint): UserHit {
     const entry = this.mapsOf(pid).find((e) => address >= e.start && address < e.end);

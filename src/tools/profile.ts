@@ -32,7 +32,7 @@ interface Options extends CommonOptions {
 }
 
 const MAX_IDS = 30;
-/** How often the pids seen so far get their maps read, so that processes gone by the end still symbolize. */
+/** How often new pids in `counts` get their maps and files' symbols read. */
 const MAPS_POLL_MS = 1000;
 
 /** A comma-separated list of at most 30 ids. */
@@ -73,8 +73,14 @@ async function run(o: Options, ctx: CollectorRun): Promise<void> {
   }
   const user = new UserSymbolizer();
   const counts = obj.map('counts');
+  // Reading the files' symbols while sampling keeps the end quick, and names processes gone by then.
+  const seen = new Set<number>();
   const timer = setInterval(() => {
-    for (const pid of countedPids(counts)) user.mapsOf(pid);
+    for (const pid of countedPids(counts)) {
+      if (seen.has(pid)) continue;
+      seen.add(pid);
+      user.prefetch(pid);
+    }
   }, MAPS_POLL_MS);
   try {
     await ctx.stopped;
