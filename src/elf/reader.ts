@@ -1,5 +1,5 @@
 /**
- * A small ELF64 little-endian reader: sections, symbols and relocations. Kernel-independent; used for
+ * A small ELF64 little-endian reader: sections, segments, symbols and relocations. Kernel-independent; used for
  * BPF objects (EM_BPF) and for user binaries whose symbols uprobes attach to.
  */
 import { FormatError } from '../errors/index.js';
@@ -53,6 +53,21 @@ export interface ElfSymbol {
   value: bigint;
   size: bigint;
 }
+
+/** One program header (segment). */
+export interface ElfSegment {
+  /** PT_* (1: PT_LOAD). */
+  type: number;
+  /** PF_* (1: X, 2: W, 4: R). */
+  flags: number;
+  offset: number;
+  vaddr: bigint;
+  filesz: number;
+  memsz: number;
+}
+
+/** Program header types we care about. */
+export const PT = { LOAD: 1, NOTE: 4 } as const;
 
 /** One REL/RELA entry. */
 export interface ElfRelocation {
@@ -124,6 +139,30 @@ export class ElfFile {
       ...s,
       name: this.cstring(strtab.offset, strtab.size, nameOffs[i]),
     }));
+  }
+
+  /** The program headers (empty for a relocatable object such as a BPF .o). */
+  segments(): ElfSegment[] {
+    const v = this.view;
+    const phoff = this.u64(32, 'e_phoff');
+    const phentsize = v.getUint16(54, true);
+    const phnum = v.getUint16(56, true);
+    if (phoff === 0 || phnum === 0) return [];
+    if (phentsize !== 56) throw new FormatError(`bad program header size ${phentsize}`);
+    this.checkRange(phoff, phnum * 56, 'program header table');
+    const out: ElfSegment[] = [];
+    for (let i = 0; i < phnum; i++) {
+      const o = phoff + i * 56;
+      out.push({
+        type: v.getUint32(o, true),
+        flags: v.getUint32(o + 4, true),
+        offset: this.u64(o + 8, 'p_offset'),
+        vaddr: v.getBigUint64(o + 16, true),
+        filesz: this.u64(o + 32, 'p_filesz'),
+        memsz: this.u64(o + 40, 'p_memsz'),
+      });
+    }
+    return out;
   }
 
   /** The section called `name`, if any. */

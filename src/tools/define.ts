@@ -8,14 +8,20 @@ import { parseArgs } from './args.js';
 import { HIDDEN_H, JSON_OPTION, STANDARD_OPTIONS, VERBOSE } from './common.js';
 import { renderHelp, renderUsage } from './help.js';
 import { runAggregator } from './aggregate.js';
-import { runTool, type CommonOptions, type ToolIo } from './session.js';
-import type { AggregatorTool, HookSpec, Tool, ToolBase, ToolOption } from './types.js';
+import { runCollector, runTool, type CommonOptions, type ToolIo } from './session.js';
+import type { AggregatorTool, CollectorTool, HookSpec, Tool, ToolBase, ToolOption } from './types.js';
+
+/** How a tool prints: see ToolEntry.kind. */
+export type ToolKind = 'events' | 'aggregate' | 'collect';
 
 /** A tool as the registry, `bpfkit tools` and the CLI see it. */
 export interface ToolEntry {
   name: string;
-  /** 'events' (the default): a row per ring-buffer record; 'aggregate': reports read from maps. */
-  kind?: 'events' | 'aggregate';
+  /**
+   * 'events': a row per ring-buffer record; 'aggregate': reports read from maps every interval;
+   * 'collect': the tool reads its own maps and prints by itself (no `events` ring buffer).
+   */
+  kind: ToolKind;
   summary: string;
   aliases: Record<string, string[]>;
   /** The hooks, for listing (`when` dropped; see whenText). */
@@ -50,10 +56,15 @@ export function defineAggregator<O extends CommonOptions>(tool: AggregatorTool<O
   return entryFor(tool, 'aggregate', (o, operands, io) => runAggregator(tool, o, operands, io));
 }
 
+/** Wraps a collector's declaration (see types.ts): it prints from its own maps (profile). */
+export function defineCollector<O extends CommonOptions>(tool: CollectorTool<O>): ToolEntry {
+  return entryFor(tool, 'collect', (o, _operands, io) => runCollector(tool, o, io));
+}
+
 /** The entry of `tool`, which `run` runs once the command line asks for a run. */
 function entryFor<O extends CommonOptions>(
   tool: ToolBase<O>,
-  kind: 'events' | 'aggregate',
+  kind: ToolKind,
   run: (o: O, operands: string[], io: ToolIo) => Promise<void>,
 ): ToolEntry {
   const erased = tool as unknown as ToolBase<never>;
@@ -77,6 +88,7 @@ function entryFor<O extends CommonOptions>(
     summary: tool.summary,
     aliases: tool.aliases ?? {},
     hooks: erased.hooks,
+    ...('run' in tool ? { collector: true as const } : {}),
     async main(invoked, argv, io) {
       const preset = tool.aliases?.[invoked] ?? [];
       const r = parseArgs(

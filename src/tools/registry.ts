@@ -16,6 +16,7 @@ const LOADERS: Record<string, () => Promise<{ default: ToolEntry }>> = {
   mountsnoop: () => import('./mountsnoop.js'),
   oomkill: () => import('./oomkill.js'),
   opensnoop: () => import('./opensnoop.js'),
+  profile: () => import('./profile.js'),
   runqlat: () => import('./runqlat.js'),
   runqslower: () => import('./runqslower.js'),
   sigsnoop: () => import('./sigsnoop.js'),

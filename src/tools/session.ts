@@ -16,10 +16,11 @@ import { decoderFor, toJson, type Decoded, type Decoder } from '../btf/decode.js
 import { mapLookupElem, mapUpdateElem } from '../sys/bpf.js';
 import { FormatError, NotFoundError, ReadError } from '../errors/index.js';
 import { planHooks } from './hooks.js';
+import type { AttachOptions } from '../links/attach.js';
 import { loadToolPackage } from './package.js';
 import type { DecodedPackage } from '../package/format.js';
 import { headerLine, rowLine } from './table.js';
-import type { Tool, ToolBase } from './types.js';
+import type { CollectorTool, Tool, ToolBase } from './types.js';
 
 /** Where a tool's output goes and what stops it; the CLI passes stdout, stderr and Ctrl-C/SIGTERM. */
 export interface ToolIo {
@@ -66,12 +67,7 @@ export function loadTool<O extends CommonOptions>(
     if (o.verbose) setLibbpfLog(undefined);
   };
   try {
-    const plan = planHooks(tool.hooks, obj.spec.programs, o);
-    for (const p of obj.spec.programs) obj.setAutoload(p.name, plan.programs.has(p.name));
-    if (o.verbose) for (const l of plan.lines) io.err(`${tool.name}: ${l}\n`);
-    tool.configure(o, { setGlobal: (name, value) => obj.setGlobal(name, value) });
-    if (o.cgroup !== undefined) obj.setGlobal('filter_cg', true);
-    const attach = tool.attachOptions?.(o);
+    const attach = prepare(tool, obj, o, io);
     beforeLoad?.(obj, pkg);
     obj.load();
     if (o.cgroup !== undefined) setCgroup(obj, o.cgroup);
@@ -126,6 +122,43 @@ export async function runTool<O extends CommonOptions, E>(tool: Tool<O, E>, o: O
     lost?.stop();
     if (lost?.total)
       io.err(`${tool.name}: ${lost.total} event${lost.total === 1 ? '' : 's'} lost in total\n`);
+    close();
+  }
+}
+
+/**
+ * Before load: picks the programs for this kernel, sets globals and map sizes from the options;
+ * returns how to attach.
+ */
+function prepare<O extends CommonOptions>(
+  tool: ToolBase<O>,
+  obj: BpfObject,
+  o: O,
+  io: ToolIo,
+): AttachOptions | undefined {
+  const plan = planHooks(tool.hooks, obj.spec.programs, o);
+  for (const p of obj.spec.programs) obj.setAutoload(p.name, plan.programs.has(p.name));
+  if (o.verbose) for (const l of plan.lines) io.err(`${tool.name}: ${l}\n`);
+  tool.configure(o, {
+    setGlobal: (name, value) => obj.setGlobal(name, value),
+    setMaxEntries: (map, n) => obj.setMaxEntries(map, n),
+    setValueSize: (map, n) => obj.setValueSize(map, n),
+  });
+  if (o.cgroup !== undefined) obj.setGlobal('filter_cg', true);
+  return tool.attachOptions?.(o);
+}
+
+/** Runs a collector tool: load, attach, then its own `run` until it is done. */
+export async function runCollector<O extends CommonOptions>(
+  tool: CollectorTool<O>,
+  o: O,
+  io: ToolIo,
+): Promise<void> {
+  const { obj, close } = loadTool(tool, o, io);
+  try {
+    const stop = stopped(io.signal, tool.duration?.(o));
+    await tool.run(o, { obj, out: io.out, err: io.err, stopped: stop });
+  } finally {
     close();
   }
 }

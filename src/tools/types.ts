@@ -7,6 +7,7 @@
 import type { Decoded } from '../btf/decode.js';
 import type { Encodable } from '../btf/encode.js';
 import type { AttachOptions } from '../links/attach.js';
+import type { BpfObject } from '../object/collection.js';
 import type { PrintfArg } from './printf.js';
 
 /** An option, declared with commander's flag syntax: `-p, --pid <PID>`, `-T, --timestamp`, `--max-args <N>`. */
@@ -56,6 +57,10 @@ export type JsonField = string | number | bigint | boolean | null | JsonField[] 
 export interface ToolSetup {
   /** Sets a global of the tool's object (type-checked against its BTF; arrays for array globals). */
   setGlobal(name: string, value: Encodable): void;
+  /** Sizes a map of the tool's object (a stack map's depth and capacity). */
+  setMaxEntries(map: string, maxEntries: number): void;
+  /** Sets the value size of a map of the tool's object (a stack map's frames per stack). */
+  setValueSize(map: string, valueSize: number): void;
 }
 
 /**
@@ -73,7 +78,7 @@ export interface ToolBase<O = Record<string, unknown>> {
   options: ToolOption[];
   /** Positional arguments accepted (opensnoop ignores its one; aggregators read interval and count); default 0. */
   maxOperands?: number;
-  /** Turns the positional arguments (at most maxOperands) into options (runqslower's min_us). */
+  /** Turns the positional arguments (at most maxOperands) into options (runqslower's min_us, profile's duration; throws ToolUsageError). */
   operands?(values: string[]): Partial<O>;
   /** Message for an operand beyond maxOperands when the peer has its own ("Unrecognized positional argument: %s"). */
   extraOperandMessage?: string;
@@ -171,4 +176,26 @@ export interface AggregatorTool<O = Record<string, unknown>> extends ToolBase<O>
   quietWhenEmpty?: boolean;
   /** Reads (and clears) the maps into the report's blocks, in print order. */
   report(maps: AggregateMaps, o: O): ReportBlock[];
+}
+
+/** What a collector tool's `run` gets once its programs are loaded and attached. */
+export interface CollectorRun {
+  /** The loaded object: its maps to fill (filters) and read. */
+  obj: BpfObject;
+  out(text: string): void;
+  err(text: string): void;
+  /** Resolves when the run must end: Ctrl-C, SIGTERM, or the tool's duration. */
+  stopped: Promise<void>;
+}
+
+/**
+ * A tool that counts in its own maps and prints by itself (profile: stacks printed at exit)
+ * instead of streaming the `events` ring buffer: the runner loads and attaches it as any tool, then
+ * hands over to `run`, and detaches and closes everything once `run` is done.
+ */
+export interface CollectorTool<O = Record<string, unknown>> extends ToolBase<O> {
+  kind: 'collect';
+  /** Seconds to run before stopping by itself, if the options say so. */
+  duration?(o: O): number | undefined;
+  run(o: O, ctx: CollectorRun): Promise<void>;
 }
