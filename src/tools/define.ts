@@ -25,8 +25,23 @@ export interface ToolEntry {
   main(invoked: string, argv: string[], io: ToolIo): Promise<number>;
 }
 
+/** What a tool declares that its command line, --help and `bpfkit tools` need, whatever it runs. */
+export type ToolMeta<O> = Pick<
+  Tool<O, never>,
+  | 'name'
+  | 'aliases'
+  | 'summary'
+  | 'usage'
+  | 'options'
+  | 'maxOperands'
+  | 'extraOperandMessage'
+  | 'hooks'
+  | 'notes'
+  | 'jsonFields'
+>;
+
 /** What a tool declares in its options plus the ones every tool gets. */
-function allOptions(tool: Tool<never, never>): { own: ToolOption[]; extras: ToolOption[] } {
+function allOptions(tool: ToolMeta<never>): { own: ToolOption[]; extras: ToolOption[] } {
   const own = [...tool.options.filter((o) => !o.extra), VERBOSE, HIDDEN_H];
   const extras = [JSON_OPTION, ...tool.options.filter((o) => o.extra)];
   return { own, extras };
@@ -37,9 +52,17 @@ export function displayName(invoked: string): string {
   return `bpfkit ${invoked}`;
 }
 
-/** Wraps a tool declaration (see types.ts). */
+/** Wraps an event tracer's declaration (see types.ts): runs it with session.ts's runTool. */
 export function defineTool<O extends CommonOptions, E>(tool: Tool<O, E>): ToolEntry {
-  const erased = tool as unknown as Tool<never, never>;
+  return defineEntry<O>(tool as unknown as ToolMeta<O>, (o, io) => runTool(tool, o, io));
+}
+
+/**
+ * Wraps any tool: parses its command line, prints --help/--usage/--version, and otherwise hands the
+ * parsed options to `run` (an event tracer's runTool, an aggregator's report loop).
+ */
+export function defineEntry<O>(tool: ToolMeta<O>, run: (o: O, io: ToolIo) => Promise<void>): ToolEntry {
+  const erased = tool as unknown as ToolMeta<never>;
   const { own, extras } = allOptions(erased);
   const help = (invoked: string): string =>
     renderHelp({
@@ -75,7 +98,7 @@ export function defineTool<O extends CommonOptions, E>(tool: Tool<O, E>): ToolEn
         // Imported here: the build code is not needed to trace.
         const { bpfkitVersion } = await import('../build/index.js');
         io.out(`${tool.name} (bpfkit) ${bpfkitVersion()}\n`);
-      } else if (r.kind === 'run') await runTool(tool, r.options as O, io);
+      } else if (r.kind === 'run') await run(r.options as O, io);
       return 0;
     },
   };

@@ -9,6 +9,7 @@ const LOADERS: Record<string, () => Promise<{ default: ToolEntry }>> = {
   exitsnoop: () => import('./exitsnoop.js'),
   opensnoop: () => import('./opensnoop.js'),
   sigsnoop: () => import('./sigsnoop.js'),
+  syscount: () => import('./syscount.js'),
 };
 
 /** Alias → tool; the tool's `aliases` say which options the alias presets. */
