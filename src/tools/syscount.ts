@@ -9,7 +9,7 @@ import type { Decoded } from '../btf/decode.js';
 import { toJson } from '../btf/decode.js';
 import type { BpfObject } from '../object/collection.js';
 import { ToolUsageError } from '../errors/index.js';
-import { CGROUP, positiveInt } from './common.js';
+import { positiveInt } from './common.js';
 import { defineEntry } from './define.js';
 import { errnoNumber } from './decode/errno.js';
 import { syscallName, syscallTable, type SyscallTable } from './decode/syscalls.js';
@@ -161,7 +161,7 @@ export default defineEntry<Options>(
     syscount -c CG           # Trace process under cgroupsPath CG
     syscount --json -i 1     # one JSON object per row, every second`,
     options: [
-      CGROUP,
+      { flags: '-c, --cgroup </sys/fs/cgroup/unified/<CG>>', help: 'Trace process in cgroup path' },
       {
         flags: '-d, --duration <DURATION>',
         help: 'Total tracing duration (seconds)',
