@@ -86,19 +86,22 @@ export async function runTracer(t: Tracer, storm: Storm, out: string): Promise<O
   tracer.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const tracerExit = new Promise<void>((r) => tracer.on('exit', () => r()));
   try {
+    const t0 = Date.now();
     await waitFor(() => readFileSync(out, 'latin1').includes(storm.marker), 60_000, `${t.name} to attach`);
+    process.stderr.write(`${t.name}: attached after ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     const c0 = cpuMs(tracer.pid!);
     gen.stdin!.end('g');
     await genExit;
     let size = -1;
-    for (let still = 0; still < 5; await sleep(200)) {
+    for (let still = 0, end = Date.now() + 120_000; still < 5 && Date.now() < end; await sleep(200)) {
       const now = statSync(out).size;
       still = now === size ? still + 1 : 0;
       size = now;
     }
     const cpu = cpuMs(tracer.pid!) - c0;
     tracer.kill('SIGINT');
-    await tracerExit;
+    if (!(await Promise.race([tracerExit.then(() => true), sleep(10_000).then(() => false)])))
+      process.stderr.write(`${t.name}: still running 10 s after SIGINT; killed\n`);
     return { delivered: countLines(out, storm.needle), reportedLost: reportedLost(stderr), cpuMs: cpu };
   } finally {
     gen.kill();
