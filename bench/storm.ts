@@ -16,95 +16,20 @@
  * with -DUSE_RINGBUF (ring buffer), run as an object, and /usr/sbin/opensnoop.
  * Run as root: `bash bench/storm.sh [--scenarios full,paced] [--opens N]`.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, closeSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, compileBpf } from '../test/helpers/bpf.js';
-
-interface Tracer {
-  name: string;
-  cmd: (pid: number) => [string, string[]];
-}
-
-interface Outcome {
-  delivered: number;
-  reportedLost: number;
-  cpuMs: number;
-}
-
-const CLK_TCK = 100;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : dflt;
-}
-
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
-}
-
-function countLines(file: string, needle: string): number {
-  const text = readFileSync(file, 'latin1');
-  let n = 0;
-  for (let i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + needle.length)) n++;
-  return n;
-}
-
-/** Sums the lost-event counts a tracer reported on stderr (text "lost N" or JSON {"lost": N}). */
-function reportedLost(stderr: string): number {
-  let n = 0;
-  for (const m of stderr.matchAll(/lost\D{0,3}(\d+)/gi)) n += Number(m[1]);
-  return n;
-}
-
-async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
+import { arg, printTable, runTracer, type Outcome, type Tracer } from './lib.js';
 
 async function runOne(t: Tracer, dir: string, opener: string, n: number, rate: number): Promise<Outcome> {
   const marker = join(dir, `marker-${t.name.replace(/\W/g, '')}`);
   const path = join(dir, `storm-${t.name.replace(/\W/g, '')}-${rate}`);
   writeFileSync(marker, '');
   writeFileSync(path, '');
-  const out = join(dir, 'out.txt');
-  const outFd = openSync(out, 'w');
-  const gen = spawn(opener, [marker, path, String(n), String(rate)], {
-    stdio: ['pipe', 'ignore', 'inherit'],
-  });
-  const genExit = new Promise<void>((r) => gen.on('exit', () => r()));
-  const [cmd, args] = t.cmd(gen.pid!);
-  const tracer = spawn(cmd, args, { stdio: ['ignore', outFd, 'pipe'] });
-  let stderr = '';
-  tracer.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const tracerExit = new Promise<void>((r) => tracer.on('exit', () => r()));
-  try {
-    await waitFor(() => readFileSync(out, 'latin1').includes(marker), 60_000, `${t.name} to attach`);
-    const c0 = cpuMs(tracer.pid!);
-    gen.stdin!.end('g');
-    await genExit;
-    let size = -1;
-    for (let still = 0; still < 5; await sleep(200)) {
-      const now = statSync(out).size;
-      still = now === size ? still + 1 : 0;
-      size = now;
-    }
-    const cpu = cpuMs(tracer.pid!) - c0;
-    tracer.kill('SIGINT');
-    await tracerExit;
-    return { delivered: countLines(out, path), reportedLost: reportedLost(stderr), cpuMs: cpu };
-  } finally {
-    gen.kill();
-    tracer.kill('SIGKILL');
-    closeSync(outFd);
-  }
+  const gen: [string, string[]] = [opener, [marker, path, String(n), String(rate)]];
+  return runTracer(t, { gen, marker, needle: path }, join(dir, 'out.txt'));
 }
 
 async function main(): Promise<void> {
@@ -146,39 +71,12 @@ async function main(): Promise<void> {
         rows.set(t.name, o);
         process.stderr.write(`${sc} ${t.name}: ${JSON.stringify(o)}\n`);
       }
-      printTable(sc === 'full' ? `${n} opens at full speed` : `${n} opens at 50k/s`, n, rows);
+      const title = `opensnoop storm: ${sc === 'full' ? `${n} opens at full speed` : `${n} opens at 50k/s`}`;
+      printTable(title, n, rows, '/usr/sbin/opensnoop');
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-function printTable(title: string, n: number, rows: Map<string, Outcome>): void {
-  const c = rows.get('/usr/sbin/opensnoop');
-  const perEvent = (o: Outcome): number => (o.cpuMs * 1000) / Math.max(1, o.delivered);
-  console.log(`\nopensnoop storm: ${title}`);
-  const head = [
-    'tracer',
-    'delivered',
-    'missing',
-    'reported lost',
-    'CPU ms',
-    'CPU µs/event',
-    'CPU/event vs C',
-  ];
-  const table = [...rows].map(([name, o]) => [
-    name,
-    String(o.delivered),
-    String(n - o.delivered),
-    String(o.reportedLost),
-    o.cpuMs.toFixed(0),
-    perEvent(o).toFixed(2),
-    c && name !== '/usr/sbin/opensnoop' ? `${(perEvent(o) / perEvent(c)).toFixed(2)}x` : '',
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
-  const line = (cells: string[]): string => cells.map((x, i) => x.padEnd(widths[i])).join('  ');
-  console.log(line(head));
-  for (const r of table) console.log(line(r));
 }
 
 await main();

@@ -48,21 +48,25 @@ export function displayName(invoked: string): string {
 
 /** Wraps an event tracer's declaration (see types.ts). */
 export function defineTool<O extends CommonOptions, E>(tool: Tool<O, E>): ToolEntry {
-  return entryFor(tool, 'events', (o, _operands, io) => runTool(tool, o, io));
+  return defineEntry(tool, 'events', (o, _operands, io) => runTool(tool, o, io));
 }
 
 /** Wraps an aggregator's declaration (see types.ts): its operands are its interval and count. */
 export function defineAggregator<O extends CommonOptions>(tool: AggregatorTool<O>): ToolEntry {
-  return entryFor(tool, 'aggregate', (o, operands, io) => runAggregator(tool, o, operands, io));
+  return defineEntry(tool, 'aggregate', (o, operands, io) => runAggregator(tool, o, operands, io));
 }
 
 /** Wraps a collector's declaration (see types.ts): it prints from its own maps (profile). */
 export function defineCollector<O extends CommonOptions>(tool: CollectorTool<O>): ToolEntry {
-  return entryFor(tool, 'collect', (o, _operands, io) => runCollector(tool, o, io));
+  return defineEntry(tool, 'collect', (o, _operands, io) => runCollector(tool, o, io));
 }
 
-/** The entry of `tool`, which `run` runs once the command line asks for a run. */
-function entryFor<O extends CommonOptions>(
+/**
+ * The entry of `tool`, which `run` runs once the command line asks for a run (with the options,
+ * its operands already merged in by `tool.operands`, and the operands themselves). For a tool that
+ * does something before its runner (syscount -l); the define* functions above cover the rest.
+ */
+export function defineEntry<O extends CommonOptions>(
   tool: ToolBase<O>,
   kind: ToolKind,
   run: (o: O, operands: string[], io: ToolIo) => Promise<void>,

@@ -35,7 +35,8 @@ export interface HelpText {
 export function entryOf(o: ToolOption): Entry {
   const short = /(?:^|[ ,])-([^-\s,])/.exec(o.flags)?.[1];
   const long = /--([\w-]+)/.exec(o.flags)?.[1];
-  const arg = /[<[]([^>\]]+)[>\]]/.exec(o.flags)?.[1];
+  // Greedy, and to the end: a placeholder can hold brackets of its own (`</sys/fs/cgroup/unified/<CG>>`).
+  const arg = /[<[](.+)[>\]]$/.exec(o.flags)?.[1];
   return { short, long, arg, help: o.help };
 }
 

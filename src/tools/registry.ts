@@ -22,6 +22,7 @@ const LOADERS: Record<string, () => Promise<{ default: ToolEntry }>> = {
   sigsnoop: () => import('./sigsnoop.js'),
   softirqs: () => import('./softirqs.js'),
   statsnoop: () => import('./statsnoop.js'),
+  syscount: () => import('./syscount.js'),
   tcpconnect: () => import('./tcpconnect.js'),
   tcplife: () => import('./tcplife.js'),
   tcpstates: () => import('./tcpstates.js'),

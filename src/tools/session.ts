@@ -178,7 +178,7 @@ export function stopped(signal: AbortSignal, seconds: number | undefined): Promi
 }
 
 /** Puts the cgroup directory's fd into the object's cgroup_map (read by bpf_current_task_under_cgroup). */
-function setCgroup(obj: BpfObject, path: string): void {
+export function setCgroup(obj: BpfObject, path: string): void {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY);

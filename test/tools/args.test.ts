@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, runCli } from '../helpers/bpf.js';
 
-const TOOLS = ['opensnoop', 'execsnoop', 'exitsnoop', 'sigsnoop', 'killsnoop'];
+const TOOLS = ['opensnoop', 'execsnoop', 'exitsnoop', 'sigsnoop', 'killsnoop', 'syscount'];
 
 function peer(args: string[]): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(`/usr/sbin/${args[0]}`, args.slice(1), { encoding: 'utf8', timeout: 10000 });
@@ -90,6 +90,12 @@ for (const argv of [
   ['execsnoop', '--max-args', '0'],
   ['execsnoop', '--max-args=61'],
   ['sigsnoop', '--sig'],
+  ['syscount', '-p', '0'],
+  ['syscount', '-i', 'x'],
+  ['syscount', '-T', '0'],
+  ['syscount', '-d', '0'],
+  ['syscount', 'extra'],
+  ['syscount', '-Lz'],
 ]) {
   test(`bad usage: ${argv.join(' ')}`, async () => {
     const ours = await runCli(argv);

@@ -8,25 +8,22 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor, type CliRun } from '../helpers/bpf.js';
-import { child, fields, lines, mountTracing, startTool, stopTool, type ToolRun } from './helpers.js';
+import {
+  child,
+  fields,
+  lines,
+  mountTracing,
+  startPeer,
+  startTool,
+  stopTool,
+  type ToolRun,
+} from './helpers.js';
 
 before(mountTracing);
-
-/** A libbpf-tools binary with line-buffered stdout (it is a pipe here), started like startCli. */
-function startPeer(name: string, args: string[]): CliRun {
-  const c = spawn('stdbuf', ['-oL', `/usr/sbin/${name}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  c.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  c.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | string>((res) => c.on('close', (code, sig) => res(code ?? sig ?? -1)));
-  return { child: c, stdout: () => out, stderr: () => err, exited };
-}
 
 interface Case {
   tool: string;

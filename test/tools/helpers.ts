@@ -131,6 +131,17 @@ export async function withTool(
   return run;
 }
 
+/** A libbpf-tools binary (/usr/sbin/<name>) with line-buffered stdout (it is a pipe here), started like startCli. */
+export function startPeer(name: string, args: string[]): CliRun {
+  const c = spawn('stdbuf', ['-oL', `/usr/sbin/${name}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  c.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | string>((res) => c.on('close', (code, sig) => res(code ?? sig ?? -1)));
+  return { child: c, stdout: () => out, stderr: () => err, exited };
+}
+
 /** The complete stdout lines `pick` selects, once there are at least `n`. */
 export function linesWhen(
   run: CliRun,

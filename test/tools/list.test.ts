@@ -46,6 +46,7 @@ test('with tp_btf unavailable the listing shows the raw_tp fallback', async () =
 function fake(hooks: ToolEntry['hooks']): ToolEntry {
   return {
     name: 'faketool',
+    kind: 'events',
     summary: 'A tool for the test',
     aliases: {},
     hooks,

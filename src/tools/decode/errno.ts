@@ -164,3 +164,13 @@ export function errnoSymbol(n: number): string | undefined {
   const e = Math.abs(n);
   return NAMES[e] ?? KERNEL_ONLY[e];
 }
+
+/** Second names of some errnos (errno.h). */
+const ALIASES: Record<string, number> = { EWOULDBLOCK: 11, EDEADLOCK: 35, ENOTSUP: 95 };
+
+/** The number of errno `name` (EPERM → 1, as spelled), user-visible names only; undefined when unknown. */
+export function errnoNumber(name: string): number | undefined {
+  if (Object.hasOwn(ALIASES, name)) return ALIASES[name];
+  for (const [n, s] of Object.entries(NAMES)) if (s === name) return Number(n);
+  return undefined;
+}
