@@ -7,6 +7,7 @@
  * kernel stack) and counts the (process, stacks, comm) key in `counts`, which user space reads and
  * symbolizes at the end. Idle (the per-CPU swapper tasks, tid 0) is left out unless asked for.
  */
+#define TOOLS_NO_EVENTS
 #include "../include/tools.bpf.h"
 
 #define MAX_PIDS 30

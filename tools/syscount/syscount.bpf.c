@@ -7,6 +7,7 @@
  * space reads and empties at each report. Nothing goes through the ring buffer.
  */
 #define TOOLS_CGROUP_FILTER
+#define TOOLS_NO_EVENTS
 #include "../include/tools.bpf.h"
 
 #define MAX_ENTRIES 8192
