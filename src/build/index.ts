@@ -62,14 +62,22 @@ export interface BuildOptions {
   onProgress?: (label: string) => void;
   /** Ask clang for colored diagnostics (its stderr is captured, so it cannot tell by itself). */
   color?: boolean;
+  /**
+   * Environment of the build (default process.env): PATH and $BPFKIT_CLANG to find clang,
+   * $XDG_CACHE_HOME for the vmlinux.h cache, $BPFKIT_BTF for the kernel BTF.
+   */
   env?: NodeJS.ProcessEnv;
 }
 
 /** What a build produced. */
 export interface BuildResult {
+  /** Where the object was written: `<outDir>/<name>.bpf.o`. */
   objectPath: string;
+  /** Where the package was written: `<outDir>/<name>.bpfkit.json` (object and metadata). */
   packagePath: string;
+  /** The object's bytes (what `new ObjectSpec(object)` parses). */
   object: Uint8Array;
+  /** The metadata the package carries: programs, maps with event types, globals with options. */
   meta: PackageMeta;
   /** clang's warnings (already formatted), '' when none. */
   diagnostics: string;
@@ -78,7 +86,12 @@ export interface BuildResult {
   /** How the build decided what it could not read directly (event types, an empty header), for -v. */
   notes: string[];
   /** The vmlinux.h used, if any, and whether this build generated it. */
-  vmlinux?: { header: string; generated: boolean };
+  vmlinux?: {
+    /** Path of the vmlinux.h (in the cache, keyed by the kernel BTF). */
+    header: string;
+    /** Whether this build generated it (first build for this kernel). */
+    generated: boolean;
+  };
 }
 
 /** Builds a package; see the module comment. */

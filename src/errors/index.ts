@@ -78,8 +78,11 @@ export class NotSupportedError extends BpfkitError {
 export class LoadError extends BpfkitError {
   /** libbpf's reason, e.g. "map 'start': failed to create: Invalid argument(-22)". */
   readonly reason: string;
+  /** The errno libbpf's load returned (positive, e.g. 22 for EINVAL). */
   readonly errno: number;
+  /** The program that failed to load, when libbpf names one. */
   readonly program?: string;
+  /** The map the kernel refused to create, when libbpf names one. */
   readonly map?: string;
   constructor(reason: string, errno: number, where: { program?: string; map?: string } = {}) {
     super(`loading the object failed: ${reason}`);
@@ -257,6 +260,7 @@ const STATE_LINE = /^(from \d+ to \d+: |\d+: )?R\d+(_[a-zA-Z]+)?=/;
 
 /** A system call failed; carries errno. */
 export class SyscallError extends BpfkitError {
+  /** The errno the call failed with (positive, e.g. 1 for EPERM). */
   readonly errno: number;
   constructor(what: string, errno: number) {
     super(`${what}: ${errnoName(errno)}`);
@@ -266,7 +270,9 @@ export class SyscallError extends BpfkitError {
 
 /** Attaching a loaded program to its hook failed; `hook` says where (e.g. "xdp:eth0"). */
 export class AttachError extends BpfkitError {
+  /** The hook the program was attached to: "tracepoint syscalls:sys_enter_openat", "xdp:eth0", … */
   readonly hook: string;
+  /** The errno the attach failed with (positive). */
   readonly errno: number;
   /** libbpf's or the kernel's own reason, when it gave one (it replaces the errno in the message). */
   readonly reason?: string;
@@ -294,6 +300,7 @@ export class BuildError extends BpfkitError {
 
 /** clang rejected the source; `diagnostics` holds its messages (file:line: error: …). */
 export class CompileError extends BuildError {
+  /** clang's diagnostics as it printed them (`file:line:col: error: …` lines). */
   readonly diagnostics: string;
   constructor(source: string, diagnostics: string, hint?: string) {
     const n = (diagnostics.match(/\berror:/g) ?? []).length;

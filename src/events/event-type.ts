@@ -23,8 +23,11 @@ export type EventTypeSource = 'option' | 'package' | 'marker' | 'size';
 
 /** The BTF struct to decode a map's records with, and where it came from. */
 export interface EventType {
+  /** BTF id of the struct (or typedef) in the object's BTF: pass it to decoderFor(). */
   typeId: number;
+  /** Its BTF name, e.g. "event" for `struct event`. */
   name: string;
+  /** Where it was found: the option, the package, a marker in the object, or the first record's size. */
   source: EventTypeSource;
   /** Size of the struct in bytes. */
   size: number;

@@ -91,14 +91,23 @@ export type OptionValues = Record<string, string | number | boolean | (string | 
 
 /** A program to run and the metrics it feeds. */
 export interface ProgramConfig {
+  /** Its name in the config (the `program` label of the exporter's own metrics). */
   name: string;
+  /** Where its object comes from: a package or object file, inline data, or a built-in tool. */
   source: ProgramSource;
+  /** Values of its globals, set before load. */
   options: OptionValues;
+  /** `event_type:`: the struct to decode every event map's records with, instead of what the package says. */
   eventType?: string;
+  /** Kernel BTF file for CO-RE when /sys/kernel/btf/vmlinux is missing. */
   btf?: string;
+  /** Pages per CPU of each perf event array's ring (a power of two). */
   perfBufferPages?: number;
+  /** Metrics fed by the records of its event maps. */
   events: EventMetricConfig[];
+  /** Metrics read from its maps at scrape time. */
   maps: MapMetricConfig[];
+  /** Where it is in the file (`programs[i]`), for errors found later. */
   at: ConfigPath;
 }
 
@@ -106,7 +115,9 @@ export interface ProgramConfig {
 export interface ExportConfig {
   /** The file it came from, as given. */
   file: string;
+  /** `listen:` of the file: host:port to serve /metrics on (--listen overrides it). */
   listen?: string;
+  /** The programs to run, in the file's order. */
   programs: ProgramConfig[];
   /** Locates paths of this config in its file, for errors found later. */
   locator: ConfigLocator;

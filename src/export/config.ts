@@ -19,9 +19,11 @@ export type ConfigPath = readonly (string | number)[];
 
 /** A config file error, located: the CLI prints it as one line and exits 1. */
 export class ConfigError extends BpfkitError {
+  /** The config file, as given. */
   readonly file: string;
-  /** 1-based line and column (0 when the position is unknown). */
+  /** 1-based line (0 when the position is unknown). */
   readonly line: number;
+  /** 1-based column (0 when the position is unknown). */
   readonly column: number;
   /** The key, as `programs[0].metrics.counters[1].labels`. */
   readonly key: string;

@@ -25,7 +25,12 @@ export interface ExporterOptions {
   /** host:port to serve on (default: the config's `listen`, else 127.0.0.1:8526). */
   listen?: string;
   /** Push over OTLP/HTTP as well. */
-  otlp?: { endpoint: string; intervalMs?: number };
+  otlp?: {
+    /** OTLP/HTTP base URL, e.g. "http://127.0.0.1:4318" (metrics go to /v1/metrics). */
+    endpoint: string;
+    /** Milliseconds between pushes (default: OTEL_METRIC_EXPORT_INTERVAL, else 10000). */
+    intervalMs?: number;
+  };
   /** Receives informational lines and warnings (default: dropped). */
   log?: (line: string, level: 'info' | 'warn') => void;
   /** Resolves `tool:` programs (built-in tools). */
@@ -54,6 +59,7 @@ export class Exporter {
   private readonly log: (line: string, level?: 'info' | 'warn') => void;
 
   private constructor(
+    /** The config it runs, as loadConfig() read it. */
     readonly config: ExportConfig,
     private readonly opts: ExporterOptions,
   ) {

@@ -47,6 +47,7 @@ export interface GeneratedTypes {
 
 /** A program of a loaded generated object. */
 export interface GeneratedProgram {
+  /** The program's function name. */
   readonly name: string;
   /** Kernel fd of the loaded program (negative when it was not loaded, see `autoload`). */
   readonly fd: number;
@@ -58,7 +59,9 @@ export interface GeneratedProgram {
  * possible CPU (`V` is an array).
  */
 export interface TypedMap<K, V, KIn = K, VIn = V> {
+  /** The map's name in the source. */
   readonly name: string;
+  /** The map's fd (owned by the object: do not close it). */
   readonly fd: number;
   /** The value under `key`, or undefined when absent. */
   lookup(key: KIn | Uint8Array): V | undefined;
@@ -97,7 +100,9 @@ export interface GeneratedObject<T extends GeneratedTypes> extends Disposable, A
   readonly events: AsyncIterable<T['event']>;
   /** Decoded records of each event map, by map name. */
   readonly streams: Readonly<T['streams']>;
+  /** A TypedMap per map of the `.maps` section, by name (closed with the object). */
   readonly maps: Readonly<T['maps']>;
+  /** A GeneratedProgram per program, by name. */
   readonly programs: Readonly<T['programs']>;
   /** The globals' values as loaded (initial values, with those given to load applied). */
   readonly globals: Readonly<T['globals']>;

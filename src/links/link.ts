@@ -34,6 +34,7 @@ export class Link implements Disposable {
     this.close();
   }
 
+  /** close(), for `using link = …`. */
   [Symbol.dispose](): void {
     this.close();
   }

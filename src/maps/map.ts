@@ -58,12 +58,17 @@ const roundUp8 = (n: number): number => Math.ceil(n / 8) * 8;
 
 /** A kernel map opened by fd. Owns the fd: call close() when done. */
 export class BpfMap {
+  /** The map's fd, owned by this handle (close() closes it). */
   readonly fd: number;
+  /** What the kernel says about the map (BPF_OBJ_GET_INFO_BY_FD): id, type, sizes, name, BTF ids. */
   readonly info: MapInfo;
+  /** BTF that keys and values are encoded and decoded with; absent: raw bytes. */
   readonly btf?: Btf;
   /** BTF ids of key and value (0 when unknown: raw bytes are used). */
   readonly keyType: number;
+  /** BTF id of the value type (0 when unknown). */
   readonly valueType: number;
+  /** True for per-CPU maps (percpu_hash, percpu_array, lru_percpu_hash, percpu_cgroup_storage): one value per possible CPU. */
   readonly perCpu: boolean;
   /** Value slots per lookup: possible CPUs for per-CPU maps, else 1. */
   readonly nValues: number;
@@ -123,9 +128,11 @@ export class BpfMap {
     return BpfMap.fromFd(objGet(path), opts);
   }
 
+  /** The map's kernel id (as bpftool map list shows it). */
   get id(): number {
     return this.info.id;
   }
+  /** The map's name in the kernel (at most 15 characters). */
   get name(): string {
     return this.info.name;
   }
@@ -133,12 +140,15 @@ export class BpfMap {
   get typeName(): string {
     return MAP_TYPES[this.info.type] ?? `type ${this.info.type}`;
   }
+  /** Key size in bytes. */
   get keySize(): number {
     return this.info.keySize;
   }
+  /** Value size in bytes (one CPU's value for per-CPU maps). */
   get valueSize(): number {
     return this.info.valueSize;
   }
+  /** Capacity in entries (a ring buffer's size in bytes). */
   get maxEntries(): number {
     return this.info.maxEntries;
   }

@@ -32,10 +32,14 @@ export interface OpenOptions {
 }
 
 /** A map of a loaded object: a BpfMap that knows what the object file declares about it. */
-export type ObjectMap = BpfMap & { readonly spec: MapSpec };
+export type ObjectMap = BpfMap & {
+  /** What the object file declares about the map. */
+  readonly spec: MapSpec;
+};
 
 /** An opened (and later loaded and attached) BPF object. close() it, or `using obj = …`. */
 export class BpfObject implements ProgramOwner, Disposable {
+  /** The spec it was opened from; its globals are what gets loaded. */
   readonly spec: ObjectSpec;
   private obj: BpfObjectPtr | null;
   private readonly progPtrs = new Map<string, BpfProgramPtr>();
@@ -265,6 +269,7 @@ export class BpfObject implements ProgramOwner, Disposable {
     untrack(this);
   }
 
+  /** close(), for `using obj = …`. */
   [Symbol.dispose](): void {
     this.close();
   }

@@ -20,7 +20,12 @@ export interface LoadOptions {
    * raw_tp twin of one hook, …) only the best this kernel supports; `include` forces a program's
    * choice, `exclude` leaves programs out.
    */
-  programs?: { include?: readonly string[]; exclude?: readonly string[] };
+  programs?: {
+    /** Programs to load whatever the choice among alternatives says (each must load). */
+    include?: readonly string[];
+    /** Programs not to load. */
+    exclude?: readonly string[];
+  };
   /** Groups of alternatives, when known better than from the programs' names (a package's). */
   alternatives?: readonly AlternativeGroup[];
   /** Entries of maps by name (a ring buffer's size in bytes); maps the source leaves at 0 get defaults. */

@@ -22,11 +22,15 @@ export interface CmdArg {
 
 /** A global variable as described in a package. */
 export interface GlobalMeta {
+  /** Variable name in the source. */
   name: string;
+  /** Data section holding it (".rodata" for `const volatile` globals, ".data", ".bss"). */
   section: string;
   /** C spelling of the type, for help output. */
   type: string;
+  /** Its doc comment (`///` text or `@description`). */
   description?: string;
+  /** How `bpfkit run` offers it as an option; absent for globals that are not options. */
   cmdarg?: CmdArg;
   /** Other `@tags` of its doc comment, as written (JSON when the text parses as JSON). */
   tags?: Record<string, JsonValue>;
@@ -34,20 +38,29 @@ export interface GlobalMeta {
 
 /** How a map is sampled and printed by `bpfkit run` (from `@sample`). */
 export interface SampleMeta {
+  /** Milliseconds between prints. */
   interval: number;
+  /** How the map is printed: a log2 or linear histogram of a `slots` array, or a key/value table. */
   type: 'log2_hist' | 'linear_hist' | 'default_kv';
+  /** Unit of the histogram's values, for its header ("usecs", "nsecs", …). */
   unit?: string;
+  /** Empty the map after each print, so each print covers one interval (default: cumulative). */
   clearMap?: boolean;
   /** linear_hist only (a bpfkit addition): the value slot 0 starts at (default 0) and each slot's width (default 1). */
   base?: number;
+  /** linear_hist only: the width of each slot (default 1). */
   step?: number;
 }
 
 /** A map as described in a package. */
 export interface MapMeta {
+  /** Map name as the source declares it. */
   name: string;
+  /** Map type by bpftool's name ('hash', 'ringbuf', 'perf_event_array', …). */
   type: string;
+  /** Its doc comment. */
   description?: string;
+  /** How `bpfkit run` prints it periodically (`@sample`), when it does. */
   sample?: SampleMeta;
   /**
    * For a ring buffer or perf event array: the BTF name of the struct (or typedef) its records are,
@@ -64,10 +77,13 @@ export interface MapMeta {
 
 /** A program as described in a package. */
 export interface ProgramMeta {
+  /** Function name of the program. */
   name: string;
+  /** ELF section, e.g. "tracepoint/syscalls/sys_enter_openat". */
   section: string;
   /** How it attaches, from the section prefix (see AttachKind in spec/sections.ts: 'tracepoint', 'uprobe', …). */
   attach: string;
+  /** Its doc comment. */
   description?: string;
   /** Other `@tags` of its doc comment (e.g. eunomia's `@tchook`, `@xdpopts`). */
   tags?: Record<string, JsonValue>;
@@ -77,12 +93,19 @@ export interface ProgramMeta {
 export interface PackageMeta {
   /** Program name (the package's name). */
   name: string;
+  /** The source's file-level description (`@description`), for --help. */
   description?: string;
+  /** One-line summary (`@brief`), for --help. */
   brief?: string;
+  /** Longer text shown after the options in --help (`@details`). */
   details?: string;
+  /** The program's version (`@version`), for -V. */
   version?: string;
+  /** Programs in ELF order. */
   programs: ProgramMeta[];
+  /** Maps of the `.maps` section, with event types and sampling. */
   maps: MapMeta[];
+  /** Globals with their option names, types and help. */
   globals: GlobalMeta[];
   /**
    * Names of the event structs (in the object's BTF) emitted through ring/perf buffers, in order:

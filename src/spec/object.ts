@@ -15,7 +15,9 @@ import type { Encodable } from '../btf/encode.js';
 
 /** A program as compiled: name, ELF section, what it attaches to and its size. */
 export interface ProgramSpec extends SectionInfo {
+  /** Function name of the program in the object (and in the kernel, cut to 15 characters). */
   name: string;
+  /** ELF section it is in, e.g. "tracepoint/syscalls/sys_enter_openat". */
   section: string;
   /** Offset of its first instruction within the section, in instructions. */
   insnOffset: number;
@@ -63,16 +65,23 @@ export const MAP_TYPES = [
 
 /** A map declared in the object (BTF-style `.maps` definitions, or a global data section). */
 export interface MapSpec {
+  /** Map name as the source declares it (a data section's maps are named after the section: ".bss", ".rodata"). */
   name: string;
   /** Numeric map type and its name (see MAP_TYPES). */
   type: number;
+  /** Map type by bpftool's name: 'hash', 'percpu_array', 'ringbuf', … */
   typeName: string;
+  /** Key size in bytes. */
   keySize: number;
+  /** Value size in bytes (one CPU's value for per-CPU maps). */
   valueSize: number;
+  /** Declared max_entries (a ring buffer's size in bytes); 0 when the source leaves it to user space. */
   maxEntries: number;
+  /** BPF_F_* map flags as declared (map_flags). */
   flags: number;
   /** BTF ids of key and value types when declared with `__type(key, …)`, else 0. */
   keyType: number;
+  /** BTF id of the value type (see keyType), else 0. */
   valueType: number;
   /** ELF section that defines it ('.maps', '.rodata', '.bss', …). */
   section: string;
@@ -80,11 +89,15 @@ export interface MapSpec {
 
 /** A global variable in .rodata/.data/.bss (or a custom .data.X or .rodata.X section). */
 export interface GlobalSpec {
+  /** Variable name in the source. */
   name: string;
+  /** Data section holding it: ".rodata", ".data", ".bss" or a custom ".data.X"/".rodata.X". */
   section: string;
   /** BTF type id of the variable's type (not the VAR). */
   type: number;
+  /** Byte offset of the variable in its section. */
   offset: number;
+  /** Size of the variable in bytes. */
   size: number;
   /** `const volatile` globals live in .rodata and can only be set before load. */
   readonly: boolean;
@@ -97,12 +110,19 @@ export interface GlobalSpec {
  * `load(spec)` (object/load.ts). Reading and setting need no kernel and no privileges.
  */
 export class ObjectSpec {
+  /** The parsed ELF file (sections, symbols, relocations). */
   readonly elf: ElfFile;
+  /** The object's BTF (.BTF section), when it has one: types of maps, globals and events. */
   readonly btf?: Btf;
+  /** The .BTF.ext section: line info, function info and CO-RE relocations, when present. */
   readonly btfExt?: BtfExt;
+  /** Programs in ELF order (subprograms excluded). */
   readonly programs: ProgramSpec[];
+  /** Maps of the `.maps` section, then one per global data section. */
   readonly maps: MapSpec[];
+  /** Global variables of the data sections, with their initial values. */
   readonly globals: GlobalSpec[];
+  /** The license string of the `license` section ("GPL", …); '' when absent. GPL-only helpers need a GPL-compatible one. */
   readonly license: string;
   private images?: DataImages;
 

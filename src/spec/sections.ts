@@ -29,6 +29,7 @@ export type AttachKind =
 export interface SectionInfo {
   /** Kernel program type name as bpftool prints it (tracepoint, raw_tracepoint, tracing, kprobe, …). */
   progType: string;
+  /** How the program attaches: from the section prefix (SEC("tracepoint/…") is 'tracepoint'), 'other' when unknown. */
   attach: AttachKind;
   /**
    * Text after the prefix, e.g. "syscalls/sys_enter_openat" or "/bin/bash:readline"; for tc the
