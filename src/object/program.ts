@@ -36,7 +36,6 @@ export class Program {
     return this.owner.autoloadOf(this.spec.name);
   }
 
-  /** Chooses whether load() loads it; before load only (StateError after, ClosedError once closed). */
   set autoload(v: boolean) {
     this.owner.setAutoload(this.spec.name, v);
   }
