@@ -3,6 +3,8 @@
  * object embedded and types from its BTF (src/gen). A C source is built first (needs clang); nothing
  * here needs the kernel or root.
  */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Command } from 'commander';
 
 interface GenCliOptions {
@@ -64,6 +66,8 @@ export function register(program: Command): void {
       }
       const { writeAtomic } = await import('../../build/vmlinux.js');
       try {
+        // As `bpfkit build -o` does: a module's folder (often gitignored) is made when missing.
+        mkdirSync(dirname(o.output), { recursive: true });
         writeAtomic(o.output, text);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
