@@ -5,7 +5,7 @@
  * the CLI prints with its usage lines).
  */
 import { parseArgs } from './args.js';
-import { HIDDEN_H, JSON_OPTION, STANDARD_OPTIONS, VERBOSE } from './common.js';
+import { BUFFER_SIZE_OPTION, HIDDEN_H, JSON_OPTION, STANDARD_OPTIONS, VERBOSE } from './common.js';
 import { renderHelp, renderUsage } from './help.js';
 import { runTool, type CommonOptions, type ToolIo } from './session.js';
 import type { HookSpec, Tool, ToolOption } from './types.js';
@@ -28,7 +28,7 @@ export interface ToolEntry {
 /** What a tool declares in its options plus the ones every tool gets. */
 function allOptions(tool: Tool<never, never>): { own: ToolOption[]; extras: ToolOption[] } {
   const own = [...tool.options.filter((o) => !o.extra), VERBOSE, HIDDEN_H];
-  const extras = [JSON_OPTION, ...tool.options.filter((o) => o.extra)];
+  const extras = [JSON_OPTION, BUFFER_SIZE_OPTION, ...tool.options.filter((o) => o.extra)];
   return { own, extras };
 }
 

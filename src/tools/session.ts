@@ -14,6 +14,8 @@ import { RingBufReader } from '../ringbuf/reader.js';
 import { decoderFor, toJson, type Decoded } from '../btf/decode.js';
 import { mapLookupElem, mapUpdateElem } from '../sys/bpf.js';
 import { BpfkitError } from '../errors/index.js';
+import { ringBytes } from '../spec/buffer-size.js';
+import { pageSize } from '../sys/libc.js';
 import { planHooks } from './hooks.js';
 import { loadToolPackage } from './package.js';
 import { headerLine, rowLine } from './table.js';
@@ -33,6 +35,8 @@ export interface CommonOptions {
   json?: boolean;
   /** -c/--cgroup (tools whose object has a cgroup_map). */
   cgroup?: string;
+  /** --buffer-size, in bytes: the `events` ring buffer's size (rounded up to a power-of-two of pages). */
+  bufferSize?: number;
 }
 
 /** How often the lost-record counter is read. */
@@ -56,6 +60,7 @@ export async function runTool<O extends CommonOptions, E>(tool: Tool<O, E>, o: O
     if (!type || !obj.spec.btf)
       throw new BpfkitError(`${tool.name}: the package names no event type; rebuild it`);
     const decode = decoderFor<{ [field: string]: Decoded }>(obj.spec.btf, type.typeId);
+    if (o.bufferSize !== undefined) obj.setMaxEntries('events', ringBytes(o.bufferSize, pageSize()));
     obj.load();
     if (o.cgroup !== undefined) setCgroup(obj, o.cgroup);
     obj.attachAll();
