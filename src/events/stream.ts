@@ -103,6 +103,14 @@ export abstract class EventReader implements AsyncIterable<Uint8Array> {
   /** Unmaps rings and closes fds the reader opened (never the caller's map fd). */
   protected abstract releaseResources(): void;
 
+  /**
+   * When the kernel's wake-ups can say "the ring is filling up" (see PollerEntryOptions.pressing):
+   * the check to run on such a wake-up while the poller drains on its timer; undefined if they cannot.
+   */
+  protected pressingCheck(): (() => boolean) | undefined {
+    return undefined;
+  }
+
   /** Delivers every record to `handler` as a zero-copy view (replaces any previous consumer). */
   onRecord(handler: RecordHandler): this {
     return this.setSink((mem, _view, offset, length, cpu) =>
@@ -313,9 +321,10 @@ export abstract class EventReader implements AsyncIterable<Uint8Array> {
     if (listen && !this.registeredWith) {
       const poller = this.explicitPoller ?? Poller.shared();
       const added: number[] = [];
+      const pressing = this.pressingCheck();
       try {
         for (const fd of this.pollFds()) {
-          poller.add(fd, this.onReady);
+          poller.add(fd, this.onReady, { pressing });
           added.push(fd);
         }
       } catch (e) {

@@ -135,6 +135,11 @@ export class RingBufReader extends EventReader {
     return [this.mapFd];
   }
 
+  /** Past half full: the kernel wakes a timer-drained poller then if the BPF side asks (bpfkit.h). */
+  protected override pressingCheck(): () => boolean {
+    return () => this.availableBytes() * 2 >= this.size;
+  }
+
   protected drainRings(): number {
     let delivered = 0;
     for (let pass = 0; pass < MAX_PASSES; pass++) {
