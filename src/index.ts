@@ -30,6 +30,7 @@ export { RingBufReader, type RingBufOptions } from './ringbuf/reader.js';
 export { RingBufLossCounter, RINGBUF_LOST_VAR } from './ringbuf/losses.js';
 export { PerfEventArrayReader } from './perf/reader.js';
 export { EventReader, type RecordHandler, type LostHandler, type ReaderStats } from './events/stream.js';
+export type { RecordBatch, BatchHandler } from './events/batch.js';
 export { Poller } from './events/poller.js';
 export {
   chooseEventType,

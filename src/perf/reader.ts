@@ -224,6 +224,7 @@ export class PerfEventArrayReader extends EventReader {
           this.reportLost(cpu, lost);
         }
       }
+      this.flush?.();
     } finally {
       if (tail !== ring.tail) {
         ring.tail = tail;

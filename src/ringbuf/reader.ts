@@ -180,6 +180,7 @@ export class RingBufReader extends EventReader {
         sink(mem, view, at + HEADER, len, -1);
         if (this.halt) break;
       }
+      this.flush?.();
     } finally {
       // Runs even if the consumer threw: what was handed out counts as consumed.
       if (cons !== this.cons) {
