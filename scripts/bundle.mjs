@@ -5,6 +5,10 @@
 // Modules that find files next to themselves (new URL('../../x', import.meta.url)) sit two levels
 // under the root, as the bundles do, so the bundles give them their own file's URL.
 import { build } from 'esbuild';
+import { chmodSync } from 'node:fs';
+
+/** Where the bundles go (default dist; the build bench passes its own). */
+const out = process.argv[2] ?? 'dist';
 
 const common = {
   bundle: true,
@@ -17,10 +21,8 @@ const common = {
   banner: { js: "const __bpfkit_module_url = require('node:url').pathToFileURL(__filename).href;" },
 };
 
-import { chmodSync } from 'node:fs';
-
 await Promise.all([
-  build({ ...common, entryPoints: ['src/cli/commands/btf-dump.ts'], outfile: 'dist/cli/btf-dump.cjs' }),
-  build({ ...common, entryPoints: ['src/cli/bin.cts'], outfile: 'dist/cli/bin.cjs' }),
+  build({ ...common, entryPoints: ['src/cli/commands/btf-dump.ts'], outfile: `${out}/cli/btf-dump.cjs` }),
+  build({ ...common, entryPoints: ['src/cli/bin.cts'], outfile: `${out}/cli/bin.cjs` }),
 ]);
-chmodSync('dist/cli/bin.cjs', 0o755);
+chmodSync(`${out}/cli/bin.cjs`, 0o755);
