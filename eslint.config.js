@@ -26,6 +26,8 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
+  // Build scripts run under Node as plain JavaScript modules.
+  { files: ['**/*.mjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
   layerRules(
     'spec',
     ['kernel', 'features'],

@@ -73,6 +73,7 @@ export {
   type ReaderStats,
   type IteratorOptions,
 } from './events/stream.js';
+export type { RecordBatch, BatchHandler } from './events/batch.js';
 export { Poller, type PollerOptions } from './events/poller.js';
 export { setLibbpfLog, type LogSink } from './sys/libbpf-log.js';
 

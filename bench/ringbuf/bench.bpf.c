@@ -2,6 +2,7 @@
 // 4 MiB ring buffer; counters in .bss tell the consumer how many were produced and dropped.
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include "bpfkit.h"
 
 struct event {
   __u64 ts;
@@ -10,6 +11,9 @@ struct event {
   __u32 tid;
   __u64 arg;
 };
+
+// Puts struct event into the object's BTF, for the consumers decoding through it.
+BPFKIT_EVENT(struct event);
 
 struct {
   __uint(type, BPF_MAP_TYPE_RINGBUF);

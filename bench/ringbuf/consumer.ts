@@ -12,6 +12,10 @@
  *   decoded-at      onRawRecord + the generated positional decoder (decodeAt(view, offset)), u64 as number
  *   decoded-bigint  the positional decoder with u64 fields as bigint
  *   iterator        for await over records(positional decoder), u64 as number
+ *   btf             onRecord + bpfkit's own decoder generated from the object's BTF (decoderFor; u64
+ *                   as bigint, as `bpfkit run` prints them)
+ *   btf-at          onRawRecord + the same BTF decoder's positional form (decodeAt)
+ *   batch           onBatch: one call per drained batch, reading each record's sequence number
  */
 import { spawn } from 'node:child_process';
 import { BpfMap } from '../../src/maps/map.js';
@@ -19,6 +23,7 @@ import { BpfObject } from '../../src/object/collection.js';
 import { RingBufReader } from '../../src/ringbuf/reader.js';
 import { Poller } from '../../src/events/poller.js';
 import { dupFd } from '../../src/sys/libc.js';
+import { decoderFor } from '../../src/btf/decode.js';
 
 interface Event {
   ts: number | bigint;
@@ -62,7 +67,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 async function main(): Promise<void> {
   const [variant, objPath, producer, n, wakeupEvery = '0', policy = 'timer'] = process.argv.slice(2);
-  if (!['raw', 'decoded', 'decoded-at', 'decoded-bigint', 'iterator'].includes(variant) || !n) {
+  const variants = ['raw', 'decoded', 'decoded-at', 'decoded-bigint', 'iterator', 'btf', 'btf-at', 'batch'];
+  if (!variants.includes(variant) || !n) {
     throw new Error(
       'usage: consumer.ts raw|decoded|decoded-at|decoded-bigint|iterator BPF_OBJECT PRODUCER N [K]',
     );
@@ -115,6 +121,34 @@ async function main(): Promise<void> {
         count++;
       }
     })();
+  } else if (variant === 'btf' || variant === 'btf-at') {
+    const btf = obj.spec.btf;
+    const type = btf?.byName('event', 'struct')[0];
+    if (!btf || !type) throw new Error('bench.bpf.o has no struct event in its BTF');
+    const decode = decoderFor<{ ts: bigint; seq: bigint; pid: number }>(btf, type.id);
+    const onEvent = (e: { ts: bigint; seq: bigint; pid: number }): void => {
+      if ((count & 63) === 0) sampleTs(Number(e.ts));
+      const seq = Number(e.seq);
+      if (seq <= lastSeq) orderErrors++;
+      lastSeq = seq;
+      pidSum += e.pid;
+      count++;
+    };
+    if (variant === 'btf-at')
+      reader.onRawRecord((_m, view, off, len) => onEvent(decode.decodeAt(view, off, len)));
+    else reader.onRecord((bytes) => onEvent(decode(bytes)));
+  } else if (variant === 'batch') {
+    reader.onBatch((b) => {
+      const { view, offsets } = b;
+      for (let i = 0; i < b.count; i++) {
+        const off = offsets[i];
+        sample(view, off);
+        const seq = view.getUint32(off + 8, true) + view.getUint32(off + 12, true) * 4294967296;
+        if (seq <= lastSeq) orderErrors++;
+        lastSeq = seq;
+        count++;
+      }
+    });
   } else if (variant === 'decoded') {
     const decode = generateDecoders('number').bytes;
     reader.onRecord((bytes) => {

@@ -17,7 +17,7 @@
  * latency columns (p50/p99 of every 64th event, kernel timestamp to callback) show what the timer
  * adds.
  *
- * usage: run.ts [--events N] [--runs R] [--variants c,raw,decoded,decoded-at,decoded-bigint,iterator]
+ * usage: run.ts [--events N] [--runs R] [--variants c,raw,batch,decoded,decoded-at,decoded-bigint,btf,btf-at,iterator]
  *               [--wakeup-every 0,64] [--policy timer,event] [--json]
  */
 import { execFileSync } from 'node:child_process';
@@ -57,6 +57,7 @@ function build(dir: string): { obj: string; producer: string; consumer: string }
     'bpf',
     '-mcpu=v3',
     inc,
+    `-I${join(HERE, '../../bpf/include')}`,
     '-c',
     join(HERE, 'bench.bpf.c'),
     '-o',
@@ -138,7 +139,7 @@ function printTable(rows: Row[], n: number, runs: number): void {
 function main(): void {
   const n = Number(arg('events', '2000000'));
   const runs = Number(arg('runs', '3'));
-  const variants = arg('variants', 'c,raw,decoded,decoded-at,decoded-bigint,iterator').split(',');
+  const variants = arg('variants', 'c,raw,batch,decoded,decoded-at,btf,btf-at,iterator').split(',');
   const modes = arg('wakeup-every', '0,64').split(',').map(Number);
   const policies = arg('policy', 'timer,event').split(',');
   const dir = mkdtempSync(join(tmpdir(), 'bpfkit-bench-ringbuf-'));

@@ -27,6 +27,13 @@
  *   buffer losses. Objects that never use these helpers do not get the variable. Use them where
  *   bpf_helpers.h is included.
  *
+ * bpfkit_ringbuf_submit(&rb, rec, flags)
+ *   bpf_ringbuf_submit() of a record from bpfkit_ringbuf_reserve(&rb, ...).
+ *   With flags 0, it and bpfkit_ringbuf_output() choose the wake-up: BPF_RB_FORCE_WAKEUP once more
+ *   than half of the ring is waiting, else the kernel's default (wake only a consumer that had
+ *   caught up). A consumer draining on a timer, as bpfkit's does under load, thus hears of a ring
+ *   filling up before it overflows, without a wake-up per record.
+ *
  * Loaders: libbpf (1.1 checked) opens and loads such objects unchanged; it skips the section with an
  * info-level line ("elf: skipping unrecognized data section(N) .bpfkit.events"), which bpfkit's
  * runtime keeps for --verbose and bpftool prints. `bpftool btf dump file x.bpf.o` shows the struct
@@ -57,9 +64,18 @@ static unsigned long long bpfkit_rb_lost;
 		__bpfkit_rec;                                                                      \
 	})
 
+/* BPF_RB_FORCE_WAKEUP (2) past half of ring buffer `rb`; 0 (the kernel's adaptive wake-up) before.
+ * BPF_RB_AVAIL_DATA is 0 and BPF_RB_RING_SIZE 1 (enum in linux/bpf.h). */
+#define bpfkit_ringbuf_wakeup(rb)                                                                  \
+	(bpf_ringbuf_query((rb), 0) * 2 > bpf_ringbuf_query((rb), 1) ? 2 : 0)
+
+#define bpfkit_ringbuf_submit(rb, rec, flags)                                                      \
+	bpf_ringbuf_submit((rec), (flags) ? (flags) : bpfkit_ringbuf_wakeup(rb))
+
 #define bpfkit_ringbuf_output(rb, data, size, flags)                                               \
 	({                                                                                         \
-		long __bpfkit_err = bpf_ringbuf_output((rb), (data), (size), (flags));             \
+		long __bpfkit_err = bpf_ringbuf_output((rb), (data), (size),                       \
+						       (flags) ? (flags) : bpfkit_ringbuf_wakeup(rb)); \
 		if (__bpfkit_err)                                                                  \
 			__sync_fetch_and_add(&bpfkit_rb_lost, 1);                                  \
 		__bpfkit_err;                                                                      \

@@ -32,6 +32,11 @@ export interface Decoder<T = Decoded> {
   readonly size: number;
   /** Fewest bytes it decodes: the offset of the trailing array of a variable-length struct, or size. */
   readonly minSize: number;
+  /**
+   * The same value read in place: bytes [offset, offset + length) of `view` (e.g. the arguments of a
+   * reader's onRawRecord), without the Uint8Array a record view costs. Same errors.
+   */
+  decodeAt(view: DataView, offset: number, length: number): T;
 }
 
 interface Ctx {
@@ -64,24 +69,32 @@ function build(btf: Btf, typeId: number): Decoder {
   // A flexible array member (`T items[]`) has no size of its own: it holds what follows the struct.
   const full = generate(btf, typeId, tail?.nelems === 0);
   let cut: Raw | undefined;
-  // Records usually come as views into one long-lived mapping: reuse the DataView and Buffer over it.
+  // Records usually come from one long-lived mapping: reuse the DataView and Buffer over all of it.
   let lastAb: ArrayBufferLike | undefined;
   let dv!: DataView;
   let buf!: Buffer;
-  const decode = ((bytes: Uint8Array): Decoded => {
-    if (bytes.length < minSize) throw new ShortRecordError(bytes.length, minSize, size);
-    if (bytes.buffer !== lastAb) {
-      lastAb = bytes.buffer;
-      dv = new DataView(bytes.buffer);
-      buf = Buffer.from(bytes.buffer as ArrayBuffer);
-    }
-    const end = bytes.byteOffset + bytes.length;
-    if (bytes.length >= size) return full(dv, buf, bytes.byteOffset, end);
+  const over = (ab: ArrayBufferLike, view?: DataView): void => {
+    lastAb = ab;
+    dv = view && view.byteOffset === 0 ? view : new DataView(ab);
+    buf = Buffer.from(ab as ArrayBuffer);
+  };
+  const at = (o: number, length: number): Decoded => {
+    if (length < minSize) throw new ShortRecordError(length, minSize, size);
+    if (length >= size) return full(dv, buf, o, o + length);
     cut ??= generate(btf, typeId, true);
-    return cut(dv, buf, bytes.byteOffset, end);
+    return cut(dv, buf, o, o + length);
+  };
+  const decode = ((bytes: Uint8Array): Decoded => {
+    if (bytes.buffer !== lastAb) over(bytes.buffer);
+    return at(bytes.byteOffset, bytes.length);
   }) as Decoder & { size: number; minSize: number };
+  const decodeAt = (view: DataView, offset: number, length: number): Decoded => {
+    if (view.buffer !== lastAb) over(view.buffer, view);
+    return at(view.byteOffset + offset, length);
+  };
   Object.defineProperty(decode, 'size', { value: size });
   Object.defineProperty(decode, 'minSize', { value: minSize });
+  Object.defineProperty(decode, 'decodeAt', { value: decodeAt });
   return decode;
 }
 

@@ -65,10 +65,6 @@ function toolOf(argv: string[]): { invoked: string; args: string[] } | undefined
   return undefined;
 }
 
-// Load at import time what this process's command line needs (all of them when this module is
-// imported by something other than the CLI, e.g. tests), so main() itself rarely has to wait.
-if (!toolOf(process.argv.slice(2))) await loadCommands(commandOf(process.argv.slice(2)));
-
 /**
  * Builds the commander program with the loaded subcommands registered (see loadCommands), or only
  * `only` when given.

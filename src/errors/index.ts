@@ -32,6 +32,19 @@ export class ToolUsageError extends BpfkitError {
   }
 }
 
+/**
+ * Options that each make sense but not together (`runqlat -p 1 -L 2`). Built-in tools exit 1 on it,
+ * as libbpf-tools' do, where bad usage is 64.
+ */
+export class OptionConflictError extends BpfkitError {
+  /** The options that conflict, as the tool's peer names them (e.g. "pids", "tids"). */
+  readonly options: readonly string[];
+  constructor(message: string, options: readonly string[]) {
+    super(message);
+    this.options = options;
+  }
+}
+
 /** A file that is not a valid ELF / BPF object / BTF blob / package. */
 export class FormatError extends BpfkitError {}
 
@@ -107,7 +120,8 @@ export type NotFoundKind =
   | 'function'
   | 'section'
   | 'interface'
-  | 'tool';
+  | 'tool'
+  | 'disk';
 
 /** A named or numbered thing does not exist: a program, map or global of an object, a kernel id, a file. */
 export class NotFoundError extends BpfkitError {

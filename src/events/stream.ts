@@ -8,6 +8,7 @@
  */
 import { ClosedError } from '../errors/index.js';
 import { Poller } from './poller.js';
+import { BatchCollector, type BatchHandler } from './batch.js';
 
 /**
  * Receives one record as a view into the ring (no copy). The bytes are only valid during the call:
@@ -78,6 +79,8 @@ export abstract class EventReader implements AsyncIterable<Uint8Array>, AsyncDis
   readonly stats: ReaderStats = { records: 0, lost: 0, batches: 0, wakeups: 0, discarded: 0 };
   /** The current record consumer, called by drainRings() for every record. */
   protected sink: RawRecordHandler | null = null;
+  /** Set with a batch consumer: drainRings() calls it before giving a pass's slots back. */
+  protected flush: (() => void) | null = null;
   /** Called for PERF_RECORD_LOST. */
   protected lostHandler: LostHandler | null = null;
   /** Set when draining must stop after the current record (close, backpressure); checked per record. */
@@ -103,6 +106,14 @@ export abstract class EventReader implements AsyncIterable<Uint8Array>, AsyncDis
   /** Unmaps rings and closes fds the reader opened (never the caller's map fd). */
   protected abstract releaseResources(): void;
 
+  /**
+   * When the kernel's wake-ups can say "the ring is filling up" (see PollerEntryOptions.pressing):
+   * the check to run on such a wake-up while the poller drains on its timer; undefined if they cannot.
+   */
+  protected pressingCheck(): (() => boolean) | undefined {
+    return undefined;
+  }
+
   /** Delivers every record to `handler` as a zero-copy view (replaces any previous consumer). */
   onRecord(handler: RecordHandler): this {
     return this.setSink((mem, _view, offset, length, cpu) =>
@@ -113,6 +124,15 @@ export abstract class EventReader implements AsyncIterable<Uint8Array>, AsyncDis
   /** Delivers every record positionally with no per-record allocation (replaces any previous consumer). */
   onRawRecord(handler: RawRecordHandler): this {
     return this.setSink(handler);
+  }
+
+  /**
+   * Delivers the records of each drain pass in one call, read in place (see RecordBatch): the
+   * cheapest way to consume, with no call or allocation per record (replaces any previous consumer).
+   */
+  onBatch(handler: BatchHandler): this {
+    const batch = new BatchCollector(handler);
+    return this.setSink(batch.add, batch.flush);
   }
 
   /** Registers the lost-records callback (perf event arrays; never called for ring buffers). */
@@ -282,7 +302,7 @@ export abstract class EventReader implements AsyncIterable<Uint8Array>, AsyncDis
     this.lostHandler?.(cpu, count);
   }
 
-  private setSink(sink: RawRecordHandler): this {
+  private setSink(sink: RawRecordHandler, flush: (() => void) | null = null): this {
     if (this.closing) throw new ClosedError('event reader', 'setting a record consumer');
     if (this.endIterator) {
       // A new consumer replaces an iterator: end that iteration cleanly.
@@ -291,6 +311,7 @@ export abstract class EventReader implements AsyncIterable<Uint8Array>, AsyncDis
       end();
     }
     this.sink = sink;
+    this.flush = flush;
     this.pressurePaused = false;
     this.refreshHalt();
     this.updateRegistration();
@@ -318,9 +339,10 @@ export abstract class EventReader implements AsyncIterable<Uint8Array>, AsyncDis
     if (listen && !this.registeredWith) {
       const poller = this.explicitPoller ?? Poller.shared();
       const added: number[] = [];
+      const pressing = this.pressingCheck();
       try {
         for (const fd of this.pollFds()) {
-          poller.add(fd, this.onReady);
+          poller.add(fd, this.onReady, { pressing });
           added.push(fd);
         }
       } catch (e) {

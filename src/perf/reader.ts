@@ -24,7 +24,10 @@ import { type Pointer, check, dupFd, libc, mmapShared, pageSize, viewOf } from '
 const BPF_MAP_TYPE_PERF_EVENT_ARRAY = 4;
 import { PERF, type WakeupPolicy, openBpfOutputEvent } from './event-open.js';
 
-/** Options of PerfEventArrayReader.open. */
+/**
+ * Options of PerfEventArrayReader.open. Without wakeupEvents or watermark, the kernel wakes the reader
+ * at every record, or at half a ring when the poller drains on its timer (PollerOptions.drain 'timer').
+ */
 export interface PerfReaderOptions extends WakeupPolicy {
   /** Data pages per CPU ring, a power of two (default: 256 KiB worth of pages, as libbpf-tools use). */
   pagesPerCpu?: number;
@@ -69,6 +72,8 @@ export class PerfEventArrayReader extends EventReader {
   readonly lostByCpu: number[] = [];
   private readonly mapFd: number;
   private readonly rings: Ring[] = [];
+  /** The kernel wakes us at a fill level (watermark), not at every record. */
+  private byWatermark = false;
   private scratch: Uint8Array | null = null;
   private scratchView: DataView | null = null;
 
@@ -105,10 +110,14 @@ export class PerfEventArrayReader extends EventReader {
       });
     }
     const cpus = (options.cpus ?? onlineCpus()).filter((c) => c < info.maxEntries);
+    const policy: WakeupPolicy = { wakeupEvents: options.wakeupEvents, watermark: options.watermark };
+    if (policy.watermark === undefined && policy.wakeupEvents === undefined && options.poller?.drainsOnTimer)
+      policy.watermark = (pages * page) / 2;
     // Our own reference to the map: the loader may close its fd before we delete our entries.
     const reader = new PerfEventArrayReader(dupFd(mapFd, 'perf event array map fd'), options);
+    reader.byWatermark = policy.watermark !== undefined;
     try {
-      for (const cpu of cpus) reader.addRing(cpu, pages, page, options);
+      for (const cpu of cpus) reader.addRing(cpu, pages, page, policy);
     } catch (e) {
       reader.releaseResources();
       throw e;
@@ -154,6 +163,11 @@ export class PerfEventArrayReader extends EventReader {
 
   protected pollFds(): readonly number[] {
     return this.rings.map((r) => r.fd);
+  }
+
+  /** With a watermark, every wake-up means a ring reached it: drain at once, even on the timer. */
+  protected override pressingCheck(): (() => boolean) | undefined {
+    return this.byWatermark ? () => true : undefined;
   }
 
   protected drainRings(): number {
@@ -211,6 +225,7 @@ export class PerfEventArrayReader extends EventReader {
           this.reportLost(cpu, lost);
         }
       }
+      this.flush?.();
     } finally {
       if (tail !== ring.tail) {
         ring.tail = tail;

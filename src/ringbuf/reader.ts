@@ -136,6 +136,11 @@ export class RingBufReader extends EventReader {
     return [this.mapFd];
   }
 
+  /** Past half full: the kernel wakes a timer-drained poller then if the BPF side asks (bpfkit.h). */
+  protected override pressingCheck(): () => boolean {
+    return () => this.availableBytes() * 2 >= this.size;
+  }
+
   protected drainRings(): number {
     let delivered = 0;
     for (let pass = 0; pass < MAX_PASSES; pass++) {
@@ -176,6 +181,7 @@ export class RingBufReader extends EventReader {
         sink(mem, view, at + HEADER, len, -1);
         if (this.halt) break;
       }
+      this.flush?.();
     } finally {
       // Runs even if the consumer threw: what was handed out counts as consumed.
       if (cons !== this.cons) {

@@ -13,7 +13,7 @@ export const PROT = { READ: 1, WRITE: 2 } as const;
 /** mmap flag bits. */
 export const MAP = { SHARED: 1 } as const;
 /** epoll constants. */
-export const EPOLL = { IN: 1, CTL_ADD: 1, CTL_DEL: 2, CLOEXEC: 0o2000000 } as const;
+export const EPOLL = { IN: 1, ET: 1 << 31, CTL_ADD: 1, CTL_DEL: 2, CLOEXEC: 0o2000000 } as const;
 /** eventfd flags. */
 export const EFD = { CLOEXEC: 0o2000000, NONBLOCK: 0o4000 } as const;
 

@@ -4,7 +4,7 @@
  * (tools/biolatency/biolatency.bpf.c is the kernel side: block_rq_issue and block_rq_complete, and
  * block_rq_insert with -Q, through tp_btf or their raw tracepoints where tp_btf is missing).
  */
-import { BpfkitError } from '../errors/index.js';
+import { NotFoundError, ToolUsageError } from '../errors/index.js';
 import { intervalCount } from './aggregate.js';
 import { CGROUP } from './common.js';
 import { defineAggregator } from './define.js';
@@ -93,9 +93,9 @@ EXAMPLES:
   ],
   configure(o, setup) {
     if (o.d !== undefined) {
-      if (o.d.length > 31) throw new BpfkitError('invalid disk name: too long');
+      if (o.d.length > 31) throw new ToolUsageError('invalid disk name: too long');
       const p = partitions().find((x) => x.name === o.d);
-      if (!p) throw new BpfkitError('invalid partition name: not exist');
+      if (!p) throw new NotFoundError('invalid partition name: not exist', { what: 'disk', key: o.d });
       setup.setGlobal('filter_dev', true);
       setup.setGlobal('targ_dev', p.dev);
     }

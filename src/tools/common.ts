@@ -2,7 +2,8 @@
  * Options and value checks several tools share, with libbpf-tools' spellings, help lines and
  * messages (`Invalid PID: %s`). No kernel needed.
  */
-import { ToolUsageError } from '../errors/index.js';
+import { BadValueError, ToolUsageError } from '../errors/index.js';
+import { parseBufferSize } from '../spec/buffer-size.js';
 import type { ToolOption } from './types.js';
 
 /** A strictly positive integer up to INT_MAX, or the tool's message with the text in place of %s. */
@@ -43,6 +44,20 @@ export const JSON_OPTION: ToolOption = {
   flags: '--json',
   help: 'Print one JSON object per event (fields below)',
   extra: true,
+};
+
+/** --buffer-size, on every tool: the size of the `events` ring buffer (default 256K). */
+export const BUFFER_SIZE_OPTION: ToolOption = {
+  flags: '--buffer-size <SIZE>',
+  help: 'Size of the events ring buffer (e.g. 4M; default 256K)',
+  extra: true,
+  parse: (text) => {
+    try {
+      return parseBufferSize(text);
+    } catch (e) {
+      throw e instanceof BadValueError ? new ToolUsageError(e.message) : e;
+    }
+  },
 };
 
 /** argp's standard options, plus libbpf-tools' hidden -h. */

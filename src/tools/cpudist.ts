@@ -4,7 +4,7 @@
  * (tools/cpudist/cpudist.bpf.c is the kernel side: sched_switch through tp_btf, or its raw
  * tracepoint where tp_btf is missing).
  */
-import { BpfkitError } from '../errors/index.js';
+import { OptionConflictError } from '../errors/index.js';
 import { intervalCount } from './aggregate.js';
 import { CGROUP, pidOption } from './common.js';
 import { defineAggregator } from './define.js';
@@ -66,7 +66,8 @@ EXAMPLES:
     ],
   ],
   configure(o, setup) {
-    if (o.pids && o.tids) throw new BpfkitError("pids, tids cann't be used together.");
+    if (o.pids && o.tids)
+      throw new OptionConflictError("pids, tids cann't be used together.", ['pids', 'tids']);
     if (o.pid) setup.setGlobal('targ_tgid', o.pid);
     if (o.pids) setup.setGlobal('targ_per_process', true);
     if (o.tids) setup.setGlobal('targ_per_thread', true);

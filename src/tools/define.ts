@@ -5,7 +5,7 @@
  * the CLI prints with its usage lines).
  */
 import { parseArgs } from './args.js';
-import { HIDDEN_H, JSON_OPTION, STANDARD_OPTIONS, VERBOSE } from './common.js';
+import { BUFFER_SIZE_OPTION, HIDDEN_H, JSON_OPTION, STANDARD_OPTIONS, VERBOSE } from './common.js';
 import { renderHelp, renderUsage } from './help.js';
 import { runAggregator } from './aggregate.js';
 import { runCollector, runTool, type CommonOptions, type ToolIo } from './session.js';
@@ -37,7 +37,7 @@ export interface ToolEntry {
 /** What a tool declares in its options plus the ones every tool gets. */
 function allOptions(tool: ToolBase<never>): { own: ToolOption[]; extras: ToolOption[] } {
   const own = [...tool.options.filter((o) => !o.extra), VERBOSE, HIDDEN_H];
-  const extras = [JSON_OPTION, ...tool.options.filter((o) => o.extra)];
+  const extras = [JSON_OPTION, BUFFER_SIZE_OPTION, ...tool.options.filter((o) => o.extra)];
   return { own, extras };
 }
 

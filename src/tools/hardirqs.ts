@@ -4,7 +4,7 @@
  * 0.26 hardirqs (tools/hardirqs/hardirqs.bpf.c is the kernel side: irq_handler_entry/exit through
  * tp_btf, or their raw tracepoints where tp_btf is missing).
  */
-import { BpfkitError } from '../errors/index.js';
+import { OptionConflictError } from '../errors/index.js';
 import { intervalCount } from './aggregate.js';
 import { CGROUP } from './common.js';
 import { defineAggregator } from './define.js';
@@ -66,7 +66,8 @@ EXAMPLES:
     ['key, unit, buckets', 'with -d: {"irq"}, "usecs" or "nsecs", and [{"low", "high", "count"}] run times'],
   ],
   configure(o, setup) {
-    if (o.count && o.distributed) throw new BpfkitError("count, distributed cann't be used together.");
+    if (o.count && o.distributed)
+      throw new OptionConflictError("count, distributed cann't be used together.", ['count', 'distributed']);
     if (o.count) setup.setGlobal('targ_count', true);
     if (o.distributed) setup.setGlobal('targ_dist', true);
     if (o.nanoseconds) setup.setGlobal('targ_ns', true);

@@ -5,7 +5,7 @@
  * for flame graphs, or --json. Kernel frames are named from /proc/kallsyms, user frames from the
  * ELF symbols of the files each process maps (its .symtab, .dynsym, .gnu_debugdata and debug files).
  */
-import { BpfkitError, ToolUsageError } from '../errors/index.js';
+import { OptionConflictError, ToolUsageError } from '../errors/index.js';
 import { KernelSymbols } from '../symbols/kallsyms.js';
 import { UserSymbolizer } from '../symbols/process-maps.js';
 import { toJson } from '../btf/decode.js';
@@ -152,8 +152,7 @@ EXAMPLES:
     },
   ],
   maxOperands: 1,
-  operands: ([d]) =>
-    d === undefined ? {} : { duration: positiveInt('Invalid duration (in s): %s')(d) },
+  operands: ([d]) => (d === undefined ? {} : { duration: positiveInt('Invalid duration (in s): %s')(d) }),
   hooks: [{ what: 'CPU samples (software cpu-clock perf events)', use: [['perf_event']] }],
   notes: [
     'User frames are named from the ELF symbol tables of the mapped files (.symtab, .dynsym, .gnu_debugdata when the xz command is installed, debug files under /usr/lib/debug by build id or .gnu_debuglink); C++ names are not demangled.',
@@ -171,7 +170,10 @@ EXAMPLES:
   ],
   configure(o, setup) {
     if (o.userStacksOnly && o.kernelStacksOnly)
-      throw new BpfkitError('user_stacks_only and kernel_stacks_only cannot be used together.');
+      throw new OptionConflictError('user_stacks_only and kernel_stacks_only cannot be used together.', [
+        'user_stacks_only',
+        'kernel_stacks_only',
+      ]);
     if (o.userStacksOnly) setup.setGlobal('user_stacks_only', true);
     if (o.kernelStacksOnly) setup.setGlobal('kernel_stacks_only', true);
     if (o.includeIdle) setup.setGlobal('include_idle', true);

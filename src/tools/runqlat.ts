@@ -4,7 +4,7 @@
  * (tools/runqlat/runqlat.bpf.c is the kernel side: sched_wakeup, sched_wakeup_new and
  * sched_switch through tp_btf, or their raw tracepoints where tp_btf is missing).
  */
-import { BpfkitError } from '../errors/index.js';
+import { OptionConflictError } from '../errors/index.js';
 import { intervalCount } from './aggregate.js';
 import { CGROUP, pidOption } from './common.js';
 import { defineAggregator } from './define.js';
@@ -84,7 +84,11 @@ EXAMPLES:
   ],
   configure(o, setup) {
     if ([o.pids, o.tids, o.pidnss].filter(Boolean).length > 1)
-      throw new BpfkitError("pidnss, pids, tids cann't be used together.");
+      throw new OptionConflictError("pidnss, pids, tids cann't be used together.", [
+        'pidnss',
+        'pids',
+        'tids',
+      ]);
     if (o.pid) setup.setGlobal('targ_tgid', o.pid);
     if (o.pids) setup.setGlobal('targ_per_process', true);
     if (o.tids) setup.setGlobal('targ_per_thread', true);

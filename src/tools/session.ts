@@ -15,6 +15,8 @@ import { RingBufReader } from '../ringbuf/reader.js';
 import { decoderFor, toJson, type Decoded, type Decoder } from '../btf/decode.js';
 import { mapLookupElem, mapUpdateElem } from '../sys/bpf.js';
 import { FormatError, NotFoundError, ReadError } from '../errors/index.js';
+import { ringBytes } from '../spec/buffer-size.js';
+import { pageSize } from '../sys/libc.js';
 import { planHooks } from './hooks.js';
 import type { AttachOptions } from '../links/attach.js';
 import { loadToolPackage } from './package.js';
@@ -36,6 +38,8 @@ export interface CommonOptions {
   json?: boolean;
   /** -c/--cgroup (tools whose object has a cgroup_map). */
   cgroup?: string;
+  /** --buffer-size, in bytes: the `events` ring buffer's size (rounded up to a power-of-two of pages). */
+  bufferSize?: number;
 }
 
 /** How often the lost-record counter is read. */
@@ -88,6 +92,7 @@ export async function runTool<O extends CommonOptions, E>(tool: Tool<O, E>, o: O
     if (!type || !opened.spec.btf)
       throw new FormatError(`${tool.name}: the package names no event type; rebuild it`);
     decode = decoderFor<{ [field: string]: Decoded }>(opened.spec.btf, type.typeId);
+    if (o.bufferSize !== undefined) opened.setMaxEntries('events', ringBytes(o.bufferSize, pageSize()));
   });
   let reader: RingBufReader | undefined;
   let lost: LostCounter | undefined;

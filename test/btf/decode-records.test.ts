@@ -84,3 +84,22 @@ test('a record that ends inside the fixed part is refused with both sizes named'
     message: 'record of 4 bytes is shorter than its type (8 bytes)',
   });
 });
+
+test('decodeAt reads the same values in place, from a view over the whole ring', () => {
+  const ring = new Uint8Array(256).fill(0xab);
+  const view = new DataView(ring.buffer);
+  const args = text('/bin/ls\0-l\0');
+  const rec = [...le32(42), ...le32(args.length), ...text('ls\0\0\0\0\0\0'), ...args];
+  ring.set(rec, 40);
+  const d = decoder('exec_event');
+  assert.deepEqual(d.decodeAt(view, 40, rec.length), d(ring.subarray(40, 40 + rec.length)));
+  assert.deepEqual(d.decodeAt(view, 40, rec.length), { pid: 42, args_size: 11, comm: 'ls', args: '/bin/ls' });
+  // A view that starts inside its buffer: offsets are the view's.
+  const inner = new DataView(ring.buffer, 40);
+  assert.deepEqual(d.decodeAt(inner, 0, rec.length), d.decodeAt(view, 40, rec.length));
+  assert.throws(() => d.decodeAt(view, 40, 4), ShortRecordError);
+  const s = decoder('samples');
+  const samples = [3, 0, 0, 0, ...le32(10), ...le32(20), ...le32(30)];
+  ring.set(samples, 100);
+  assert.deepEqual(s.decodeAt(view, 100, samples.length), { count: 3, vals: [10, 20, 30] });
+});

@@ -1,6 +1,7 @@
 /**
  * A poller never keeps the process alive once it is asked to end: a consumer closed while idle, an
- * event-driven poller (a worker thread blocked in epoll_wait) and a poller on its busy timer each let
+ * event-driven poller (a worker thread blocked in epoll_wait), a poller on its busy timer and one that
+ * always drains on a timer (its worker waiting for a ring to fill up meanwhile) each let
  * the process exit within 1 s of process.exit() and of SIGTERM (through the application's own SIGTERM
  * handler calling process.exit: the library installs none). Real ring buffer, epoll and libuv
  * threads, in a child process.
@@ -41,7 +42,7 @@ async function endChild(
   return { code, ms: performance.now() - t0 };
 }
 
-for (const mode of ['closed', 'event', 'timer']) {
+for (const mode of ['closed', 'event', 'timer', 'timer-only']) {
   test(`${mode}: process.exit() and SIGTERM end the process within 1 s`, async (t) => {
     const byExit = await endChild(mode, 'exit');
     assert.equal(byExit.code, 0);

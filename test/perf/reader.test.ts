@@ -164,7 +164,7 @@ test('close() releases fds, mappings and the map entries', async () => {
   const reader = PerfEventArrayReader.open(obj.mapFd('events'));
   reader.onRecord(() => {});
   await sleep(20);
-  assert.equal(openFdCount(), fds + reader.cpus.length + 1 /* map dup */ + 2 /* epoll + eventfd */);
+  assert.equal(openFdCount(), fds + reader.cpus.length + 1 /* map dup */ + 3 /* two epoll sets + eventfd */);
   assert.equal(ringMappings().length, maps + reader.cpus.length);
   await reader.close();
   await reader.close();
@@ -178,4 +178,32 @@ test('close() releases fds, mappings and the map entries', async () => {
 test('rejects a map that is not a perf event array and bad ring sizes', () => {
   assert.throws(() => PerfEventArrayReader.open(obj.mapFd('scratch')), BadValueError);
   assert.throws(() => PerfEventArrayReader.open(obj.mapFd('events'), { pagesPerCpu: 3 }), BadValueError);
+});
+
+test('onBatch: every sample once, per CPU in order, wrapped ones included', async (t) => {
+  const reader = PerfEventArrayReader.open(obj.mapFd('events'), { pagesPerCpu: 4 });
+  t.after(() => reader.close());
+  const seqs = new Set<number>();
+  const last = new Map<number, number>();
+  const errors: string[] = [];
+  let pid = 0;
+  let lost = 0;
+  reader.onLost((_cpu, n) => (lost += n));
+  reader.onBatch((b) => {
+    for (let i = 0; i < b.count; i++) {
+      const r = checkSample(b.mem.subarray(b.offsets[i], b.offsets[i] + b.lengths[i]), pid, b.cpu);
+      if (typeof r === 'string') return errors.push(r);
+      if (r <= (last.get(b.cpu) ?? -1)) errors.push(`cpu ${b.cpu}: ${r} after ${last.get(b.cpu)}`);
+      last.set(b.cpu, r);
+      seqs.add(r);
+    }
+  });
+  await runTrigger(trigger, (p) => arm((pid = p)), { count: 1500, burst: 10, sleepUs: 300 });
+  await settle(() => seqs.size + errors.length + lost);
+  for (const cpu of reader.cpus) await runTrigger(trigger, (p) => arm((pid = p), false), { count: 1, cpu });
+  const { produced } = counters();
+  await until(() => seqs.size + errors.length + lost >= produced, 5000, 'all samples');
+  assert.deepEqual(errors, []);
+  assert.equal(seqs.size + lost, produced);
+  assert.ok(reader.stats.batches < seqs.size);
 });

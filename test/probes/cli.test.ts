@@ -5,9 +5,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { test } from 'node:test';
-import { main } from '../../src/cli/main.js';
+import { loadCommands, main } from '../../src/cli/main.js';
 import { kprobeSupport, traceableFunctions } from '../../src/probes/kprobes.js';
 import { listProbesDetailed } from '../../src/probes/list.js';
+
+// Loaded before any capture: an import while stdout is captured would catch the test runner's output.
+await loadCommands();
 
 /** Runs the CLI in-process, capturing what it writes. */
 async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

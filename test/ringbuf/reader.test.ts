@@ -259,3 +259,30 @@ test('rejects a map that is not a ring buffer', () => {
   assert.throws(() => RingBufReader.open(obj.mapFd('scratch')), BadValueError);
   assert.throws(() => RingBufReader.open(obj.mapFd('events'), { size: 4096 }), BadValueError);
 });
+
+test('onBatch hands over each drain pass in one call, records in place and in order', async (t) => {
+  const reader = RingBufReader.open(obj.mapFd('events'));
+  t.after(() => reader.close());
+  const seqs: number[] = [];
+  const errors: string[] = [];
+  let pid = 0;
+  let calls = 0;
+  reader.onBatch((b) => {
+    calls++;
+    const views = b.views();
+    assert.equal(views.length, b.count);
+    for (let i = 0; i < b.count; i++) {
+      assert.equal(views[i].buffer, b.mem.buffer, 'a view, not a copy');
+      const r = checkRecord(b.mem.subarray(b.offsets[i], b.offsets[i] + b.lengths[i]), pid);
+      if (typeof r === 'string') errors.push(r);
+      else seqs.push(r);
+    }
+  });
+  await runTrigger(trigger, (p) => arm((pid = p)), { count: 1000, burst: 50, sleepUs: 300 });
+  const c = counters();
+  await until(() => reader.stats.records + c.dropped >= c.produced, 5000, 'all records');
+  assert.deepEqual(errors, []);
+  assert.equal(seqs.length, reader.stats.records);
+  for (let i = 1; i < seqs.length; i++) assert.ok(seqs[i] > seqs[i - 1], 'sequence order');
+  assert.ok(calls < seqs.length, `${calls} calls for ${seqs.length} records`);
+});

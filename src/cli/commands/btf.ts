@@ -1,13 +1,10 @@
 /**
  * `bpfkit btf …`: registers `btf dump` (implemented in btf-dump.ts) and `btf list` (btf-list.ts).
+ * A plain `btf dump` command line never gets here: bin.cts runs it from the dump bundle.
  */
 import type { Command } from 'commander';
 import { dump, type DumpOptions } from './btf-dump.js';
-
-// `btf list` reads the kernel's BTF objects through the bpf(2) bindings, which load koffi (a native
-// addon, ~20 ms); `bpfkit btf dump …` never needs them, so that command line skips the module.
-const argv = process.argv.slice(2);
-const list = argv[0] === 'btf' && argv[1] === 'dump' ? undefined : await import('./btf-list.js');
+import { registerBtfList } from './btf-list.js';
 
 /** Registers `btf dump` (and, through btf-list.ts, `btf list`) on the `btf` command. */
 export function register(program: Command): void {
@@ -21,5 +18,5 @@ export function register(program: Command): void {
     .option('--format <format>', 'raw (bpftool listing, default) or c (a compilable vmlinux.h)')
     .option('--base <file>', 'base BTF for split BTF (default: vmlinux for /sys/kernel/btf/<module>)')
     .action((words: string[], opts: DumpOptions) => dump(words, opts));
-  list?.registerBtfList(btf);
+  registerBtfList(btf);
 }

@@ -11,6 +11,7 @@ import { looksLikeTarget } from '../run/target.js';
 import { loadTarget } from '../../package/load.js';
 import { parseObject } from '../../package/parse-object.js';
 import { runSession, type RunSettings } from '../run/session.js';
+import { parseBufferSize } from '../../spec/buffer-size.js';
 import { PROGRAM_VALUE_OPTIONS, programOptions, programSettings } from '../run/programs.js';
 
 /** Fixed options of `run` that take a value (needed to find the target before the full parse). */
@@ -24,6 +25,7 @@ const VALUE_OPTIONS = new Set([
   '--frequency',
   '--ifname',
   '--set',
+  '--buffer-size',
   ...PROGRAM_VALUE_OPTIONS,
 ]);
 
@@ -43,6 +45,11 @@ function fixedOptions(cmd: Command): Command {
     .option('--uprobe-pid <pid>', 'uprobes fire only in this process', (v) => parseInt10(v, '--uprobe-pid'))
     .option('--frequency <hz>', 'perf_event programs: samples per second per CPU', (v) =>
       parseInt10(v, '--frequency'),
+    )
+    .option(
+      '--buffer-size <size>',
+      'event rings: bytes per CPU of a perf buffer (default 256K), or the size of a ring buffer (e.g. 4M)',
+      (v) => parseBufferSize(v),
     )
     .option('--ifname <name>', "xdp and tc programs: the network interface (default: the package's)")
     .option('--set <name=value>', 'set any global by name (repeatable)', (v: string, prev: string[] = []) => [
@@ -123,6 +130,7 @@ export async function runCommand(args: string[]): Promise<void> {
     frequency: o.frequency as number | undefined,
     ifname: o.ifname as string | undefined,
     programs: programSettings(o),
+    bufferSize: o.bufferSize as number | undefined,
   };
   await runSession(target, spec, settings);
 }

@@ -22,6 +22,8 @@ import { netHookDefaults } from '../../package/net-hooks.js';
 import { RunNotices } from './notices.js';
 import { startLossReports } from './losses.js';
 import { hexNotice, printRecords, type RecordSink } from './records.js';
+import { ringBytes } from '../../spec/buffer-size.js';
+import { pageSize } from '../../sys/libc.js';
 import { attachPrograms, loadPrograms, stderrReporter, type ProgramSettings } from './programs.js';
 
 /** What the run command decided from its arguments. */
@@ -41,6 +43,8 @@ export interface RunSettings {
   ifname?: string;
   /** --program, --no-program, --max-entries. */
   programs: ProgramSettings;
+  /** --buffer-size, in bytes: perf rings per CPU, and ring buffers not sized with --max-entries. */
+  bufferSize?: number;
 }
 
 /** Runs until stopped; resolves when everything is detached and closed. */
@@ -70,13 +74,15 @@ export async function runSession(target: RunTarget, spec: ObjectSpec, s: RunSett
   try {
     // With --verbose the verifier log of a rejection already went out with libbpf's log.
     const report = stderrReporter(s.verbose);
+    if (s.bufferSize !== undefined) sizeRingBuffers(obj, maps, s.programs, s.bufferSize);
     loadPrograms(obj, spec, target.meta, s.programs, report);
     const wantPipe = s.tracePipe || (maps.length === 0 && spec.callsHelper([6, 177]));
     // Opening the pipe before attaching drains what earlier runs left there.
     if (wantPipe) pipe = new TracePipe((line) => out.write(`${line}\n`));
     // Readers first: a perf ring must exist before the program runs, or its first records go nowhere.
     const sink = { out, notices, fail, json: s.json, verbose: s.verbose };
-    for (const [i, m] of maps.entries()) readers.push(openReader(obj, spec, m, choices[i], sink));
+    for (const [i, m] of maps.entries())
+      readers.push(openReader(obj, spec, m, choices[i], sink, s.bufferSize));
     const attach = {
       uprobe: s.uprobe,
       pid: s.uprobePid,
@@ -121,10 +127,23 @@ function openReader(
   m: MapSpec,
   choice: EventChoice,
   sink: RecordSink,
+  bufferSize: number | undefined,
 ): EventReader {
   const fd = obj.map(m.name).fd;
+  const pagesPerCpu = bufferSize !== undefined ? ringBytes(bufferSize, pageSize()) / pageSize() : undefined;
   const reader: EventReader =
-    m.typeName === 'ringbuf' ? RingBufReader.open(fd) : PerfEventArrayReader.open(fd);
+    m.typeName === 'ringbuf' ? RingBufReader.open(fd) : PerfEventArrayReader.open(fd, { pagesPerCpu });
   printRecords(reader, spec, m, choice, sink);
   return reader;
+}
+
+/**
+ * --buffer-size for the object's ring buffers that carry events, before load (max_entries); a map
+ * sized with --max-entries keeps that size.
+ */
+function sizeRingBuffers(obj: BpfObject, maps: MapSpec[], p: ProgramSettings, bytes: number): void {
+  const named = new Set(p.maxEntries.map((v) => v.split('=')[0]));
+  for (const m of maps)
+    if (m.typeName === 'ringbuf' && !named.has(m.name))
+      obj.setMaxEntries(m.name, ringBytes(bytes, pageSize()));
 }
