@@ -11,11 +11,17 @@ import type { RawRecordHandler } from './stream.js';
  * call: the slots go back to the kernel when the pass ends. `cpu` is the perf ring's CPU, or -1.
  */
 export interface RecordBatch {
+  /** The memory holding this batch's records (usually the ring's own mapping). */
   readonly mem: Uint8Array;
+  /** A DataView over `mem`, for fixed-offset reads (Decoder.decodeAt). */
   readonly view: DataView;
+  /** Where each record starts in `mem`; only the first `count` entries are meaningful. */
   readonly offsets: Uint32Array;
+  /** Each record's length in bytes; only the first `count` entries are meaningful. */
   readonly lengths: Uint32Array;
+  /** How many records this batch holds. */
   readonly count: number;
+  /** The perf ring's CPU, or -1 for a ring buffer. */
   readonly cpu: number;
   /** One Uint8Array view per record (no copy; allocates the views). */
   views(): Uint8Array[];
