@@ -21,8 +21,12 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq >&2
   apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
 fi
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# By the lock file's content, not its mtime: a fresh checkout (or a git worktree sharing an
+# installed node_modules) has a newer lock file with the same dependencies.
+lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -d node_modules ] || [ "$(cat node_modules/.bpfkit-lock 2>/dev/null)" != "$lock_sum" ]; then
   npm ci --no-audit --no-fund >&2
+  echo "$lock_sum" >node_modules/.bpfkit-lock
 fi
 # Rebuild only when a source file is newer than the build (tsc takes ~10 s).
 if [ ! -f dist/cli/bin.cjs ] || [ -n "$(find src package.json tsconfig.json -newer dist/cli/bin.cjs -print -quit)" ]; then

@@ -57,7 +57,7 @@ export function numPossibleCpus(): number {
 const roundUp8 = (n: number): number => Math.ceil(n / 8) * 8;
 
 /** A kernel map opened by fd. Owns the fd: call close() when done. */
-export class BpfMap {
+export class BpfMap implements Disposable {
   /** The map's fd, owned by this handle (closed by close()). */
   readonly fd: number;
   /** What the kernel says of the map (BPF_OBJ_GET_INFO_BY_FD): id, type, sizes, flags, name. */
@@ -358,5 +358,10 @@ export class BpfMap {
     if (this.closed) return;
     this.closed = true;
     closeFd(this.fd);
+  }
+
+  /** close(), for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
   }
 }
