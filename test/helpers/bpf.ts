@@ -144,16 +144,52 @@ export function loadedPrograms(names: string[]): number[] {
     .map((p) => p.id);
 }
 
+/** This process and every process below it (from /proc/<pid>/stat's parent ids). */
+function ourProcesses(): number[] {
+  const parent = new Map<number, number>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const ours = (pid: number): boolean => {
+    for (let p = pid, hops = 0; p > 1 && hops < 64; p = parent.get(p) ?? 0, hops++)
+      if (p === process.pid) return true;
+    return false;
+  };
+  return [...parent.keys()].filter(ours);
+}
+
+/** Ids of programs named like `names` that this process or one of its children holds open. */
+function ourLoadedPrograms(names: string[]): number[] {
+  const held = new Set(ourProcesses().flatMap((pid) => safeIds(pid)));
+  return loadedPrograms(names).filter((id) => held.has(id));
+}
+
+function safeIds(pid: number): number[] {
+  try {
+    return objectIdsOf(pid, 'prog');
+  } catch {
+    return [];
+  }
+}
+
 /**
  * Ids of our programs still loaded once the kernel has had up to `timeoutMs` to free them: raw_tp and
- * tp_btf programs are released by the kernel a few tens of ms after their last fd closes.
+ * tp_btf programs are released by the kernel a few tens of ms after their last fd closes. Only
+ * programs held by this process or its children count: other sessions load programs of the same
+ * names meanwhile, and a program no process holds is freed by the kernel.
  */
 export async function leftLoaded(names: string[], timeoutMs = 2000): Promise<number[]> {
   const end = Date.now() + timeoutMs;
-  let ids = loadedPrograms(names);
+  let ids = ourLoadedPrograms(names);
   while (ids.length && Date.now() < end) {
     await new Promise((r) => setTimeout(r, 20));
-    ids = loadedPrograms(names);
+    ids = ourLoadedPrograms(names);
   }
   return ids;
 }
