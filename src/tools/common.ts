@@ -46,10 +46,10 @@ export const JSON_OPTION: ToolOption = {
   extra: true,
 };
 
-/** --buffer-size, on every tool: the size of the `events` ring buffer (default 256K). */
+/** --buffer-size, on every tool: the size of the `events` ring buffer (default 256K per online CPU). */
 export const BUFFER_SIZE_OPTION: ToolOption = {
   flags: '--buffer-size <SIZE>',
-  help: 'Size of the events ring buffer (e.g. 4M; default 256K)',
+  help: 'Size of the events ring buffer (e.g. 4M; default 256K per CPU)',
   extra: true,
   parse: (text) => {
     try {

@@ -12,6 +12,8 @@ import { BpfObject } from '../object/collection.js';
 import { setLibbpfLog } from '../sys/libbpf-log.js';
 import { eventTypeFor } from '../events/event-type.js';
 import { RingBufReader } from '../ringbuf/reader.js';
+import { Poller } from '../events/poller.js';
+import { onlineCpus } from '../sys/cpus.js';
 import { decoderFor, toJson, type Decoded, type Decoder } from '../btf/decode.js';
 import { mapLookupElem, mapUpdateElem } from '../sys/bpf.js';
 import { FormatError, NotFoundError, ReadError } from '../errors/index.js';
@@ -44,6 +46,14 @@ export interface CommonOptions {
 
 /** How often the lost-record counter is read. */
 const LOST_POLL_MS = 250;
+/** Default `events` ring per online CPU: what libbpf-tools' perf buffers hold on each CPU. */
+const RING_BYTES_PER_CPU = 256 * 1024;
+/**
+ * The reader drains on a timer of this period and is woken sooner only when the ring passes half
+ * full (tools.bpf.h's send_event asks for that wake-up): no wake-up per record when events are
+ * sparse, and a prompt drain when a storm fills the ring. Rows wait at most this long.
+ */
+const DRAIN_INTERVAL_MS = 10;
 
 /** A tool's object, loaded and attached; `close()` detaches and frees everything (idempotent). */
 export interface LoadedTool {
@@ -92,13 +102,15 @@ export async function runTool<O extends CommonOptions, E>(tool: Tool<O, E>, o: O
     if (!type || !opened.spec.btf)
       throw new FormatError(`${tool.name}: the package names no event type; rebuild it`);
     decode = decoderFor<{ [field: string]: Decoded }>(opened.spec.btf, type.typeId);
-    if (o.bufferSize !== undefined) opened.setMaxEntries('events', ringBytes(o.bufferSize, pageSize()));
+    const bytes = o.bufferSize ?? RING_BYTES_PER_CPU * onlineCpus().length;
+    opened.setMaxEntries('events', ringBytes(bytes, pageSize()));
   });
   let reader: RingBufReader | undefined;
+  const poller = new Poller({ drain: 'timer', busyIntervalMs: DRAIN_INTERVAL_MS });
   let lost: LostCounter | undefined;
   try {
     const d = decode!;
-    reader = RingBufReader.open(obj.map('events').fd);
+    reader = RingBufReader.open(obj.map('events').fd, { poller });
     const totals = tool.totals?.(o);
     if (!o.json && !totals && tool.banner) io.out(tool.banner(o) + '\n');
     if (!o.json && !totals && (tool.header?.(o) ?? true)) io.out(headerLine(tool.columns, o) + '\n');
@@ -124,6 +136,7 @@ export async function runTool<O extends CommonOptions, E>(tool: Tool<O, E>, o: O
       );
   } finally {
     await reader?.close();
+    await poller.close();
     lost?.stop();
     if (lost?.total)
       io.err(`${tool.name}: ${lost.total} event${lost.total === 1 ? '' : 's'} lost in total\n`);

@@ -68,10 +68,12 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } events SEC(".maps");
 
-/* Sends `size` bytes of `data` (a map value) to user space, counting a full ring as a loss. */
+/* Sends `size` bytes of `data` (a map value) to user space, counting a full ring as a loss. Past
+ * half full it forces a wake-up (bpfkit.h), so a reader draining on a timer hears of it in time.
+ * The runner sizes the ring at load time (256 KiB per CPU by default, or --buffer-size). */
 static __always_inline void send_event(void *data, __u64 size)
 {
-	if (bpf_ringbuf_output(&events, data, size, 0))
+	if (bpf_ringbuf_output(&events, data, size, bpfkit_ringbuf_wakeup(&events)))
 		__sync_fetch_and_add(&lost_events, 1);
 }
 #endif /* TOOLS_NO_EVENTS */
