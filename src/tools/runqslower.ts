@@ -71,7 +71,7 @@ EXAMPLES:
     ['latency_us', 'µs between joining the run queue and running'],
     ['prev_comm, prev_tid', 'the task it replaced on the CPU'],
   ],
-  banner: (o) => `Tracing run queue latency higher than ${minUs(o)} us\n`,
+  banner: (o) => `Tracing run queue latency higher than ${minUs(o)} us`,
   configure(o, setup) {
     setup.setGlobal('min_us', minUs(o));
     if (o.pid) setup.setGlobal('target_pid', o.pid);
