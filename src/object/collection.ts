@@ -51,6 +51,8 @@ export class BpfObject implements ProgramOwner, Disposable {
   /** Map sizes set with setMaxEntries/setValueSize. */
   private readonly sizes = new Map<string, MapSize>();
   private readonly links: Link[] = [];
+  /** The links attach() made, by program name (for Program.close()). */
+  private readonly programLinks = new Map<string, Link[]>();
   /** Programs attached so far (attachAll skips them). */
   private readonly attached = new Set<string>();
   private loaded = false;
@@ -212,7 +214,20 @@ export class BpfObject implements ProgramOwner, Disposable {
     const links = attachProgram(this.progPtr(name), p.spec, opts);
     this.attached.add(name);
     this.links.push(...links);
+    this.programLinks.set(name, [...(this.programLinks.get(name) ?? []), ...links]);
     return links;
+  }
+
+  /** Program.close(): detaches program `name`'s links and unloads it; a no-op once closed. */
+  closeProgram(name: string): void {
+    if (!this.obj) return;
+    const ptr = this.progPtr(name);
+    const mine = this.programLinks.get(name) ?? [];
+    for (const l of mine) l.close();
+    this.programLinks.delete(name);
+    const rest = this.links.filter((l) => !mine.includes(l));
+    this.links.splice(0, this.links.length, ...rest);
+    libbpf().unloadProgram(ptr);
   }
 
   /** Every map of the object as a handle (after load): `.maps` maps and global data sections. */
@@ -260,6 +275,7 @@ export class BpfObject implements ProgramOwner, Disposable {
   /** Detaches every link, closes the map handles and frees the object (programs and maps). Idempotent. */
   close(): void {
     for (const l of this.links.splice(0)) l.close();
+    this.programLinks.clear();
     for (const m of this.mapHandles.values()) m.close();
     this.mapHandles.clear();
     if (this.obj) {

@@ -1,6 +1,6 @@
 /**
  * `Program`: one program of a BpfObject — its spec, whether it is loaded (autoload, before load),
- * its kernel fd once loaded, and attach(). The object owns it: closing the object closes it.
+ * its kernel fd once loaded, attach() and close(). Closing the object closes it too.
  */
 import type { AttachOptions, Link } from '../links/attach.js';
 import type { ProgramSpec } from '../spec/object.js';
@@ -13,10 +13,11 @@ export interface ProgramOwner {
   autoloadOf(name: string): boolean;
   setAutoload(name: string, autoload: boolean): void;
   attach(name: string, opts?: AttachOptions): Link[];
+  closeProgram(name: string): void;
 }
 
 /** A program of an opened object. */
-export class Program {
+export class Program implements Disposable {
   constructor(
     /** What the object file says about it: section, attach kind and target, size. */
     readonly spec: ProgramSpec,
@@ -56,5 +57,18 @@ export class Program {
    */
   attach(opts: AttachOptions = {}): Link[] {
     return this.owner.attach(this.spec.name, opts);
+  }
+
+  /**
+   * Detaches the links attached through this program and unloads it from the kernel (idempotent);
+   * the rest of the object stays loaded. Closing the object does this for every program.
+   */
+  close(): void {
+    this.owner.closeProgram(this.spec.name);
+  }
+
+  /** close(), for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
   }
 }

@@ -52,6 +52,8 @@ export interface Libbpf {
   programName(p: BpfProgramPtr): string;
   programSection(p: BpfProgramPtr): string;
   programFd(p: BpfProgramPtr): number;
+  /** bpf_program__unload: closes the program's fd (the object keeps its spec). */
+  unloadProgram(p: BpfProgramPtr): void;
   programType(p: BpfProgramPtr): number;
   /** bpf_program__set_type, before load; returns 0 or -errno. */
   setType(p: BpfProgramPtr, type: number): number;
@@ -192,6 +194,7 @@ export function libbpf(): Libbpf {
     programName: f('const char *bpf_program__name(bpf_program *p)'),
     programSection: f('const char *bpf_program__section_name(bpf_program *p)'),
     programFd: f('int bpf_program__fd(bpf_program *p)'),
+    unloadProgram: f('void bpf_program__unload(bpf_program *p)'),
     programType: f('int bpf_program__type(bpf_program *p)'),
     setType: f('int bpf_program__set_type(bpf_program *p, int type)'),
     setAutoload: f('int bpf_program__set_autoload(bpf_program *p, bool autoload)'),
