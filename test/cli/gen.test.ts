@@ -79,7 +79,7 @@ test('bad usage exits 2, failures 1, each with one line', () => {
   fails(['gen', join(dir, 'missing.bpf.o')], 1, /^bpfkit: \S*missing\.bpf\.o: no such file$/);
   fails(['gen', buildFile('gen-junk.bpf.o', 'junk')], 1, /^bpfkit: \S*gen-junk\.bpf\.o: not a BPF object/);
   // A missing folder is made; one under a regular file cannot be.
-  fails(['gen', object, '-o', join(object, 'x.ts')], 1, /^bpfkit: cannot write \S+x\.ts: ENOTDIR$/);
+  fails(['gen', object, '-o', join(object, 'x.ts')], 1, /^bpfkit: cannot write \S+x\.ts: EEXIST$/);
 });
 
 test('a C source that does not compile: clang says why, then one bpfkit line', () => {
