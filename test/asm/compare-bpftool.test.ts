@@ -3,11 +3,12 @@
 // formatXlated() line by line. The pins are removed in a finally block, so nothing stays loaded.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { bpftoolVersion, compareXlated } from './bpftool.js';
 import { compileAsmFixture } from './build.js';
+import { bpffsTempDir } from '../helpers/bpffs.js';
 
 const FIXTURES = [
   // opensnoop-like: tracepoints, hash map, perf event array and ring buffer output, .rodata
@@ -22,16 +23,12 @@ const FIXTURES = [
   'alu',
 ];
 
-const skip =
-  (process.getuid?.() !== 0 && 'needs root') ||
-  (!bpftoolVersion() && 'bpftool missing') ||
-  (!existsSync('/sys/fs/bpf') && 'no bpffs');
+const skip = (process.getuid?.() !== 0 && 'needs root') || (!bpftoolVersion() && 'bpftool missing');
 
 for (const name of FIXTURES) {
   test(`xlated dump of ${name}.bpf.c programs equals bpftool's`, { skip }, async () => {
     const obj = await compileAsmFixture(name);
-    const dir = join('/sys/fs/bpf', `bpfkit-asm-${process.pid}-${name}`);
-    mkdirSync(dir, { recursive: true });
+    const dir = bpffsTempDir(`bpfkit-asm-${name}-`);
     try {
       execFileSync('bpftool', ['prog', 'loadall', obj, dir], { stdio: ['ignore', 'ignore', 'pipe'] });
       const pins = readdirSync(dir);

@@ -4,7 +4,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from '../../src/build/index.js';
 import { BpfObject } from '../../src/object/collection.js';
@@ -12,6 +12,7 @@ import { markedEventTypes } from '../../src/package/meta.js';
 import { ObjectSpec } from '../../src/spec/object.js';
 import { scratch, testEnv } from './helpers.js';
 import { compileBpf, fixture } from '../helpers/bpf.js';
+import { bpffsTempDir } from '../helpers/bpffs.js';
 
 let dir: string;
 before(() => {
@@ -54,7 +55,7 @@ test('bpfkit_ringbuf_reserve: its drop counter is a static .bss u64 only in obje
   } finally {
     obj.close();
   }
-  const pin = mkdtempSync('/sys/fs/bpf/bpfkit-h-test-');
+  const pin = bpffsTempDir('bpfkit-h-test-');
   try {
     execFileSync('bpftool', ['prog', 'loadall', burst, pin], { stdio: 'ignore' });
   } finally {

@@ -1,7 +1,7 @@
 /** bpf(2) wrappers against the real kernel: map elements, id walking, info structs, pinning, freeze. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   UPDATE,
@@ -20,6 +20,7 @@ import {
 } from '../../src/sys/bpf.js';
 import { btfInfo, mapInfo } from '../../src/sys/objinfo.js';
 import { SyscallError } from '../../src/errors/index.js';
+import { bpffsTempDir } from '../helpers/bpffs.js';
 
 const u32 = (n: number): Uint8Array => new Uint8Array(new Uint32Array([n]).buffer);
 const HASH = 1;
@@ -103,7 +104,7 @@ test('BTF info: vmlinux is a kernel BTF object with its raw blob', () => {
 });
 
 test('pin and reopen, then freeze makes the map read-only', () => {
-  const dir = mkdtempSync('/sys/fs/bpf/bpfkit-test-');
+  const dir = bpffsTempDir('bpfkit-test-');
   const fd = mapCreate({ type: ARRAY, keySize: 4, valueSize: 4, maxEntries: 1, name: 'bpfkit_t_pin' });
   try {
     objPin(fd, join(dir, 'm'));
