@@ -23,7 +23,7 @@ import { planHooks } from './hooks.js';
 import type { AttachOptions } from '../links/attach.js';
 import { loadToolPackage } from './package.js';
 import type { DecodedPackage } from '../package/format.js';
-import { headerLine, rowLine } from './table.js';
+import { headerLine, rowFormatter } from './table.js';
 import type { CollectorTool, Tool, ToolBase } from './types.js';
 
 /** Where a tool's output goes and what stops it; the CLI passes stdout, stderr and Ctrl-C/SIGTERM. */
@@ -114,11 +114,12 @@ export async function runTool<O extends CommonOptions, E>(tool: Tool<O, E>, o: O
     const totals = tool.totals?.(o);
     if (!o.json && !totals && tool.banner) io.out(tool.banner(o) + '\n');
     if (!o.json && !totals && (tool.header?.(o) ?? true)) io.out(headerLine(tool.columns, o) + '\n');
+    const row = rowFormatter(tool.columns, o);
     reader.onRecord((bytes) => {
       const e = tool.event(d(bytes), bytes.subarray(d.size));
       if (tool.accept && !tool.accept(e, o)) return;
       if (totals) totals.add(e);
-      else io.out((o.json ? toJson(tool.json(e, o)) : rowLine(tool.columns, e, o)) + '\n');
+      else io.out((o.json ? toJson(tool.json(e, o)) : row(e)) + '\n');
     });
     lost = new LostCounter(obj, (n) =>
       io.err(`${tool.name}: lost ${n} event${n === 1 ? '' : 's'} (ring buffer full)\n`),

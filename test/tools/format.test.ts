@@ -24,6 +24,8 @@ test('sprintf: the formats of the tools, as C prints them', () => {
     ['%05d|%-5d|%5s|%.2s', [-42, 7, 'ab', 'xyz'], '-0042|7    |   ab|xy'],
     ['%u %x %*d %%', [-1, 255, 4, 3], '4294967295 ff    3 %'],
     ['%d', [12345678901234567890n], '12345678901234567890'],
+    ['100%% %d%%', [5], '100% 5%'],
+    ['%u %x', [-5000000000, -1n], '18446744068709551616 ffffffff'],
   ];
   for (const [fmt, args, want] of cases) assert.equal(sprintf(fmt, ...args), want, fmt);
 });
