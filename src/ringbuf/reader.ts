@@ -27,6 +27,8 @@ const LEN_MASK = 0x3fffffff;
 const HEADER = 8;
 /** Drain passes per wake-up: re-reading producer_pos catches records added while we were busy. */
 const MAX_PASSES = 8;
+/** How often, per ring's worth of records, a per-record consumer hands space back mid-pass. */
+const COMMITS_PER_RING = 16;
 
 /** Options of RingBufReader.open. */
 export interface RingBufOptions {
@@ -38,7 +40,7 @@ export interface RingBufOptions {
 
 /**
  * Consumes a BPF ring buffer. Records are delivered in order, zero-copy, committed back to the kernel
- * once per drain pass. Records the BPF program discarded are skipped (stats.discarded). A ring buffer
+ * once per drain pass (and every 1/16 of the ring within a pass, for per-record consumers). Records the BPF program discarded are skipped (stats.discarded). A ring buffer
  * has no lost-record channel: when it is full, bpf_ringbuf_reserve/output fail in the BPF program
  * (bpfkit.h's bpfkit_ringbuf_reserve/output count those failures; see RingBufLossCounter).
  * The reader works on a duplicate of the map fd: the caller's fd stays the caller's to close, in
@@ -164,21 +166,30 @@ export class RingBufReader extends EventReader {
     let off = cons & mask; // ToInt32 is modular, so this is exact for any position below 2^53
     let delivered = 0;
     let discarded = 0;
+    // A per-record sink is done with a record when it returns, so space can go back to the kernel
+    // during a long pass (a producer storm otherwise fills the ring while we work through it); a
+    // batch sink still holds views into the ring until its flush, so it commits at the end only.
+    const step = this.flush ? Infinity : this.size / COMMITS_PER_RING;
+    let commitAt = cons + step;
     try {
       while (cons < prod) {
         const at = page + off;
         const hdr = Atomics.load(words, at >> 2);
         if ((hdr & BUSY) !== 0) break; // reserved, not committed yet: it is next in order, stop here
         const len = hdr & LEN_MASK;
-        const step = (len + HEADER + 7) & ~7;
-        cons += step;
-        off = (off + step) & mask;
+        const bytes = (len + HEADER + 7) & ~7;
+        cons += bytes;
+        off = (off + bytes) & mask;
         if ((hdr & DISCARD) !== 0) {
           discarded++;
           continue;
         }
         delivered++;
         sink(mem, view, at + HEADER, len, -1);
+        if (cons >= commitAt) {
+          Atomics.store(this.consumerPos, 0, BigInt(cons));
+          commitAt = cons + step;
+        }
         if (this.halt) break;
       }
       this.flush?.();
