@@ -22,6 +22,8 @@ import { type Pointer, check, dupFd, libc, mmapShared, pageSize, viewOf } from '
 
 /** enum bpf_map_type: BPF_MAP_TYPE_PERF_EVENT_ARRAY. */
 const BPF_MAP_TYPE_PERF_EVENT_ARRAY = 4;
+/** How often, per ring's worth of records, a per-record consumer hands space back mid-drain. */
+const COMMITS_PER_RING = 16;
 import { PERF, type WakeupPolicy, openBpfOutputEvent } from './event-open.js';
 
 /**
@@ -188,6 +190,10 @@ export class PerfEventArrayReader extends EventReader {
     const { mem, view, dataStart, dataSize, cpu } = ring;
     const mask = dataSize - 1;
     let delivered = 0;
+    // As in the ring-buffer reader: a per-record sink is done with each record when it returns, so
+    // space goes back to the kernel during a long drain; a batch sink holds views until its flush.
+    const step = this.flush ? Infinity : dataSize / COMMITS_PER_RING;
+    let commitAt = tail + step;
     try {
       while (tail < head) {
         const off = tail & mask; // ToInt32 is modular: exact below 2^53
@@ -218,6 +224,10 @@ export class PerfEventArrayReader extends EventReader {
           const rawSize = recView.getUint32(rec + 8, true);
           delivered++;
           sink(recMem, recView, rec + 12, Math.min(rawSize, size - 12), cpu);
+          if (tail >= commitAt) {
+            Atomics.store(ring.meta, TAIL_WORD, BigInt(tail));
+            commitAt = tail + step;
+          }
           if (this.halt) break;
         } else if (type === PERF.RECORD_LOST) {
           const lost = recView.getUint32(rec + 16, true) + recView.getUint32(rec + 20, true) * 2 ** 32;
