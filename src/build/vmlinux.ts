@@ -15,21 +15,18 @@
  * of vmlinux.h is most of a BPF compile, and the object comes out byte-identical.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
-import { homedir } from 'node:os';
+import { mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { btfHash, cacheDir, isFile, writeAtomic, type BtfHash } from '../sys/cache.js';
 import { VMLINUX_BTF_PATH } from '../btf/btf.js';
 import { MissingDependencyError } from '../errors/index.js';
 import { baseFlags, runClang, type Clang } from './clang.js';
 
+export { cacheDir, isFile, writeAtomic };
+
 /** Bumped when the generated header changes for the same BTF (a dumper fix). */
 const HEADER_GENERATION = 2;
 
-/** bpfkit's cache directory: $XDG_CACHE_HOME/bpfkit, else ~/.cache/bpfkit. */
-export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache');
-  return join(base, 'bpfkit');
-}
 
 /** A usable vmlinux.h. */
 export interface VmlinuxHeader {
@@ -61,38 +58,20 @@ export async function ensureVmlinuxHeader(opts: {
     const dir = join(root, `${sha.slice(0, 32)}-${opts.version}-${HEADER_GENERATION}`);
     return { dir, header: join(dir, 'vmlinux.h') };
   };
-  let st: Stats;
+  let hash: BtfHash;
   try {
-    st = statSync(btfPath);
+    hash = btfHash(btfPath, root);
   } catch (e) {
     throw unreadable(btfPath, e);
   }
-  // Fast path: the BTF file's identity (device, inode, size, mtime) was seen before, so its hash is
-  // known without reading 5 MB. /sys/kernel/btf/vmlinux gets a new mtime at every boot.
-  const statKey = createHash('sha256')
-    .update(`${btfPath}\0${st.dev}\0${st.ino}\0${st.size}\0${st.mtimeMs}`)
-    .digest('hex')
-    .slice(0, 32);
-  const pointer = join(root, `stat-${statKey}`);
-  const known = readText(pointer);
-  if (known && /^[0-9a-f]{64}$/.test(known) && isFile(where(known).header))
-    return { ...where(known), btfSha256: known, generated: false };
-
+  const sha = hash.sha256;
+  const { dir, header } = where(sha);
+  if (isFile(header)) return { dir, header, btfSha256: sha, generated: false };
   let raw: Buffer;
   try {
-    raw = readFileSync(btfPath);
+    raw = hash.raw ?? readFileSync(btfPath);
   } catch (e) {
     throw unreadable(btfPath, e);
-  }
-  const sha = createHash('sha256').update(raw).digest('hex');
-  const { dir, header } = where(sha);
-  const remember = (): void => {
-    mkdirSync(root, { recursive: true });
-    writeAtomic(pointer, sha);
-  };
-  if (isFile(header)) {
-    remember();
-    return { dir, header, btfSha256: sha, generated: false };
   }
 
   opts.onGenerate?.();
@@ -104,7 +83,6 @@ export async function ensureVmlinuxHeader(opts: {
   const text = formatCBytes(BtfTable.fromBytes(raw));
   mkdirSync(dir, { recursive: true });
   writeAtomic(header, text);
-  remember();
   return { dir, header, btfSha256: sha, generated: true };
 }
 
@@ -116,13 +94,6 @@ function unreadable(btfPath: string, e: unknown): MissingDependencyError {
   );
 }
 
-function readText(p: string): string | undefined {
-  try {
-    return readFileSync(p, 'utf8').trim();
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * The precompiled vmlinux.h for `clang` and `flags`, building it when missing (about a second, once
@@ -152,18 +123,4 @@ export function pchPath(clang: Clang, vm: VmlinuxHeader): string {
   return join(vm.dir, `vmlinux.h.${key}.pch`);
 }
 
-/** Whether `p` is an existing regular file. */
-export function isFile(p: string): boolean {
-  try {
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
 
-/** Writes via a temporary file and rename, so concurrent builds never see a half-written file. */
-export function writeAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}

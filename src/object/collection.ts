@@ -19,6 +19,7 @@ import { BpfMap } from '../maps/map.js';
 import { track, untrack } from './cleanup.js';
 import { defaultMapSize, type MapSize } from '../spec/map-sizes.js';
 import { checkBtfFile, libbpfOpener, readObjectFile } from './open.js';
+import { minimalCoreBtfPath } from './core-btf.js';
 import { Program, type ProgramOwner } from './program.js';
 
 export { Program };
@@ -80,8 +81,9 @@ export class BpfObject implements ProgramOwner, Disposable {
     } else spec = new ObjectSpec(source);
     requireBpfPrivileges();
     ensureMounts();
-    const btfPath = opts.btfPath ?? process.env.BPFKIT_BTF;
+    let btfPath = opts.btfPath ?? process.env.BPFKIT_BTF;
     if (btfPath !== undefined) checkBtfFile(btfPath, opts.btfPath !== undefined ? '--btf' : 'BPFKIT_BTF');
+    else btfPath = minimalCoreBtfPath(spec);
     const o = new BpfObject(spec, libbpfOpener(spec.bytes, name ?? 'bpfkit', btfPath));
     track(o);
     return o;
