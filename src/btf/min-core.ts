@@ -230,34 +230,26 @@ class Keep {
 
 /** The type ids `t` refers to (members, pointee, element and index, parameters…). */
 function references(t: BtfType): number[] {
-  switch (t.kind) {
-    case 'struct':
-    case 'union':
-      return t.members.map((m) => m.type);
-    case 'ptr':
-    case 'typedef':
-    case 'volatile':
-    case 'const':
-    case 'restrict':
-    case 'type_tag':
-      return [t.type];
-    case 'array':
-      return [t.type, t.indexType];
-    case 'func_proto':
-      return [t.returnType, ...t.params.map((p) => p.type)];
-    default:
-      return [];
-  }
+  const out: number[] = [];
+  mapReferences(t, (id) => {
+    out.push(id);
+    return id;
+  });
+  return out;
 }
 
 /** A copy of `t` with references renumbered and, for a struct or union, only the kept members. */
 function renumber(t: BtfType, kept: Set<number> | 'all', map: (id: number) => number): BtfType {
+  if (kept === 'all' || (t.kind !== 'struct' && t.kind !== 'union')) return mapReferences(t, map);
+  return mapReferences({ ...t, members: t.members.filter((_, i) => kept.has(i)) }, map);
+}
+
+/** A copy of `t` whose type references went through `map` (`t` itself when it has none). */
+function mapReferences(t: BtfType, map: (id: number) => number): BtfType {
   switch (t.kind) {
     case 'struct':
-    case 'union': {
-      const members = t.members.filter((_, i) => kept === 'all' || kept.has(i));
-      return { ...t, members: members.map((m) => ({ ...m, type: map(m.type) })) };
-    }
+    case 'union':
+      return { ...t, members: t.members.map((m) => ({ ...m, type: map(m.type) })) };
     case 'ptr':
     case 'typedef':
     case 'volatile':
