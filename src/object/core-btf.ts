@@ -7,7 +7,7 @@
  * Reads /sys/kernel/btf/vmlinux on a cache miss; needs nothing else from the kernel.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VMLINUX_BTF_PATH } from '../btf/btf.js';
 import { LazyBtf } from '../btf/lazy.js';
@@ -35,6 +35,9 @@ export function minimalCoreBtfPath(
   if (spec.btf.byName('.ksyms', 'datasec').length) return undefined;
   try {
     const dir = join(cacheDir(env), 'core-btf');
+    // Without a writable cache every start would make the file again: costlier than libbpf's parse.
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
     const kernel = btfHash(VMLINUX_BTF_PATH, dir);
     const objectSha = createHash('sha256').update(spec.bytes).digest('hex');
     const key = join(dir, `${kernel.sha256.slice(0, 32)}-${objectSha.slice(0, 32)}-${GENERATION}`);
@@ -47,7 +50,6 @@ export function minimalCoreBtfPath(
       spec.btfExt,
       new LazyBtf(kernel.raw ?? readFileSync(VMLINUX_BTF_PATH)),
     );
-    mkdirSync(dir, { recursive: true });
     if ('skipped' in made) {
       writeAtomic(`${key}.none`, `${made.skipped}\n`);
       return undefined;
