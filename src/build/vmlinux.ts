@@ -22,8 +22,6 @@ import { VMLINUX_BTF_PATH } from '../btf/btf.js';
 import { MissingDependencyError } from '../errors/index.js';
 import { baseFlags, runClang, type Clang } from './clang.js';
 
-export { cacheDir, isFile, writeAtomic };
-
 /** Bumped when the generated header changes for the same BTF (a dumper fix). */
 const HEADER_GENERATION = 2;
 

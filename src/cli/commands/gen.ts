@@ -64,7 +64,7 @@ export function register(program: Command): void {
         process.stdout.write(text);
         return;
       }
-      const { writeAtomic } = await import('../../build/vmlinux.js');
+      const { writeAtomic } = await import('../../sys/cache.js');
       try {
         // As `bpfkit build -o` does: a module's folder (often gitignored) is made when missing.
         mkdirSync(dirname(o.output), { recursive: true });
