@@ -1,27 +1,26 @@
 /**
- * One epoll set waited on from a libuv worker thread, so that many event sources (every per-CPU perf
- * ring and every ring buffer of an object) share a single blocked thread and Node's event loop never
- * blocks or spins. An eventfd in the set lets close() interrupt the wait at once. Under sustained load
- * it switches to draining on a short timer (busyIntervalMs) and returns to waiting as soon as a tick
- * finds nothing, so wake-up costs are amortised over many records and an idle poller costs nothing.
+ * One epoll set watched from Node's own event loop (a libuv poll handle on the epoll fd, see
+ * sys/uv.ts), so that many event sources (every per-CPU perf ring and every ring buffer of an object)
+ * share a single watch, their handlers run on the main thread, and the loop never blocks or spins.
+ * Under sustained load it switches to draining on a short timer (busyIntervalMs) and returns to
+ * waiting as soon as a tick finds nothing, so wake-up costs are amortised over many records and an
+ * idle poller costs nothing.
  *
- * Kernel side: epoll(7) and eventfd(2). BPF ring-buffer map fds and perf event fds report EPOLLIN
- * when records are available (ring buffer) or after a wakeup (perf: per wakeup_events/watermark).
+ * Kernel side: epoll(7). BPF ring-buffer map fds and perf event fds report EPOLLIN when records are
+ * available (ring buffer) or after a wakeup (perf: per wakeup_events/watermark). An epoll fd is itself
+ * readable while any fd in its set is ready, which is what the loop's watch waits for; epoll_wait
+ * with a zero timeout then says which.
  *
  * Filling up while on the timer: fds registered with a `pressing` check are also in a second epoll
- * set, edge-triggered, which the worker waits on while the poller drains on its timer. The kernel
- * wakes it when the ring asks for it (a perf ring at its watermark; a ring buffer on a submit with
+ * set, edge-triggered, which is watched while the poller drains on its timer. The kernel wakes it
+ * when the ring asks for it (a perf ring at its watermark; a ring buffer on a submit with
  * BPF_RB_FORCE_WAKEUP, which bpfkit.h's helpers pass once the ring is past half full, or on the
  * first record after a drain); the handler runs at once if its check says so, instead of waiting
  * out the timer. Edge-triggered, because a ring buffer's fd stays readable while it holds anything.
- *
- * Exiting: Node joins its threadpool threads when the process exits (process.exit(), an uncaught
- * error, a signal handler that exits), so a thread blocked in epoll_wait(-1) would hold the exit
- * forever. A process 'exit' listener, first in line, therefore kicks every wait in flight; the
- * eventfd stays readable afterwards, so a wait started later returns at once too.
  */
 import { BadValueError, BpfkitError, ClosedError, ReadError, errnoName } from '../errors/index.js';
-import { EFD, EPOLL, check, errno, libc } from '../sys/libc.js';
+import { EPOLL, check, errno, libc } from '../sys/libc.js';
+import { FdWatch } from '../sys/uv.js';
 
 /**
  * Called on the main thread when one of the fds it was registered for is readable (and on busy
@@ -35,11 +34,10 @@ export interface PollerOptions {
   onError?: (err: BpfkitError) => void;
   /**
    * Under load, drain on a timer of this period instead of waiting for each wake-up (default 1 ms;
-   * 0 = always wait). A wake-up through the worker thread costs ~25 µs of CPU, so while records keep
-   * coming the poller stays on the timer, like NAPI does for network interrupts; the first tick that
-   * finds nothing goes back to epoll_wait, so an idle poller costs nothing. Records then wait at most
-   * this long, and the ring must hold this long of traffic (from 5 ms on, a ring filling up wakes the
-   * poller sooner: see PollerEntryOptions.pressing).
+   * 0 = always wait). While records keep coming the poller stays on the timer, like NAPI does for
+   * network interrupts; the first tick that finds nothing goes back to waiting, so an idle poller
+   * costs nothing. Records then wait at most this long, and the ring must hold this long of traffic
+   * (from 5 ms on, a ring filling up wakes the poller sooner: see PollerEntryOptions.pressing).
    */
   busyIntervalMs?: number;
   /**
@@ -49,6 +47,13 @@ export interface PollerOptions {
    * such a poller ask the kernel to wake them at half a ring instead of at every record.
    */
   drain?: 'adaptive' | 'timer';
+  /**
+   * Called with true when the poller starts draining on its timer and with false when it goes back
+   * to waiting for wake-ups, so that producers can skip the wake-ups the timer makes needless (a BPF
+   * program submitting with BPF_RB_NO_WAKEUP meanwhile, say). Going back to waiting needs no wake-up
+   * from them: the wait sees records already in a ring at once.
+   */
+  onDrainMode?: (onTimer: boolean) => void;
 }
 
 /** How Poller.add watches an fd. */
@@ -74,8 +79,6 @@ const PRESSING_MIN_INTERVAL_MS = 5;
 
 interface Entry {
   handler: ReadyHandler;
-  /** Wait generation in which the handler last ran; dedupes handlers owning several ready fds. */
-  seen: number;
   /** How many registered fds share this handler. */
   fds: number;
   pressing?: () => boolean;
@@ -85,40 +88,36 @@ interface Entry {
 type WaitSet = 'all' | 'pressing';
 
 let sharedPoller: Poller | undefined;
-/** Pollers whose worker thread is in epoll_wait now. */
-const waits = new Set<Poller>();
-let exitHook = false;
-let exiting = false;
 
 /**
- * An epoll set serviced by one libuv threadpool thread (koffi `.async`). While it has fds it keeps one
- * threadpool thread blocked in epoll_wait (UV_THREADPOOL_SIZE defaults to 4, so share one poller: see
- * Poller.shared) and keeps the Node process alive, like an open socket does, but it never holds up
- * process.exit(). Handlers run on the main thread, each at most once per wake-up however many of its
- * fds are ready.
+ * An epoll set watched on the main thread's event loop. While it has fds to wait on it keeps the Node
+ * process alive, like an open socket does, but it never holds up process.exit() or a signal's default
+ * action. Handlers run on the main thread, each at most once per wake-up however many of its fds are
+ * ready. Needs the main thread (see sys/uv.ts).
  */
 export class Poller implements AsyncDisposable {
   /** True when the poller always drains on its timer (PollerOptions.drain 'timer'). */
   readonly drainsOnTimer: boolean;
   private readonly epfd: number;
-  /** The second set: fds with a pressing check (edge-triggered) and the eventfd. */
+  /** The second set: fds with a pressing check (edge-triggered). */
   private readonly pressingEpfd: number;
-  private readonly efd: number;
+  private readonly watches: Record<WaitSet, FdWatch>;
   private readonly fds = new Map<number, Entry>();
   private readonly handlers = new Map<ReadyHandler, Entry>();
   private pressingFds = 0;
   private readonly events = Buffer.alloc(EVENT_SIZE * MAX_EVENTS);
   private readonly onError: (err: BpfkitError) => void;
   private readonly busyInterval: number;
+  private readonly onDrainMode?: (onTimer: boolean) => void;
+  /** What onDrainMode was last told. */
+  private toldOnTimer = false;
   private ticker: NodeJS.Timeout | undefined;
   private waiting: WaitSet | null = null;
   private closing = false;
-  private generation = 0;
   private failures = 0;
   private autoClose = false;
   private closed?: Promise<void>;
-  private resolveClosed?: () => void;
-  /** Number of completed epoll_wait calls (wake-ups), for statistics and tests. */
+  /** Number of wake-ups (readiness reports from the event loop), for statistics and tests. */
   wakeups = 0;
   /** Number of busy-mode timer drains. */
   ticks = 0;
@@ -129,26 +128,32 @@ export class Poller implements AsyncDisposable {
     this.onError = options.onError ?? ((e) => process.emitWarning(e.message, 'BpfkitWarning'));
     this.drainsOnTimer = options.drain === 'timer';
     this.busyInterval = Math.max(this.drainsOnTimer ? 1 : 0, options.busyIntervalMs ?? 1);
+    this.onDrainMode = options.onDrainMode;
     const c = libc();
     const fds: number[] = [];
     try {
       fds.push(check(c.epollCreate1(EPOLL.CLOEXEC), 'epoll_create1'));
       fds.push(check(c.epollCreate1(EPOLL.CLOEXEC), 'epoll_create1'));
-      const efd = c.eventfd(0, EFD.CLOEXEC | EFD.NONBLOCK);
-      check(efd < 0 ? -errno() : efd, 'eventfd');
-      fds.push(efd);
+      const all = new FdWatch(fds[0], (status, msg) => this.woke('all', status, msg));
+      try {
+        this.watches = {
+          all,
+          pressing: new FdWatch(fds[1], (status, msg) => this.woke('pressing', status, msg)),
+        };
+      } catch (e) {
+        void all.close();
+        throw e;
+      }
     } catch (e) {
       for (const fd of fds) c.close(fd);
       throw e;
     }
-    [this.epfd, this.pressingEpfd, this.efd] = fds;
-    this.ctl(this.epfd, EPOLL.CTL_ADD, this.efd, EPOLL.IN, 'epoll_ctl add eventfd');
-    this.ctl(this.pressingEpfd, EPOLL.CTL_ADD, this.efd, EPOLL.IN, 'epoll_ctl add eventfd');
+    [this.epfd, this.pressingEpfd] = fds;
   }
 
   /**
-   * The process-wide default poller, created on first use. It closes itself (releasing its epoll fd
-   * and eventfd and letting the process exit) when its last fd is removed; the next call makes a new one.
+   * The process-wide default poller, created on first use. It closes itself (releasing its epoll fds
+   * and letting the process exit) when its last fd is removed; the next call makes a new one.
    */
   static shared(): Poller {
     if (!sharedPoller || sharedPoller.closing) {
@@ -158,7 +163,7 @@ export class Poller implements AsyncDisposable {
     return sharedPoller;
   }
 
-  /** Number of fds registered (the internal eventfd excluded). */
+  /** Number of fds registered. */
   get size(): number {
     return this.fds.size;
   }
@@ -185,7 +190,7 @@ export class Poller implements AsyncDisposable {
       this.pressingFds++;
     }
     let entry = this.handlers.get(handler);
-    if (!entry) this.handlers.set(handler, (entry = { handler, seen: -1, fds: 0 }));
+    if (!entry) this.handlers.set(handler, (entry = { handler, fds: 0 }));
     entry.fds++;
     if (options.pressing) entry.pressing = options.pressing;
     this.fds.set(fd, entry);
@@ -202,18 +207,20 @@ export class Poller implements AsyncDisposable {
     const c = libc();
     c.epollCtl(this.epfd, EPOLL.CTL_DEL, fd, Buffer.alloc(EVENT_SIZE));
     if (c.epollCtl(this.pressingEpfd, EPOLL.CTL_DEL, fd, Buffer.alloc(EVENT_SIZE)) === 0) this.pressingFds--;
-    if (this.fds.size === 0 && this.autoClose) {
+    if (this.fds.size === 0) {
+      this.arm();
       // A reader pausing for backpressure leaves and comes back soon: only close if still unused.
-      setImmediate(() => {
-        if (this.fds.size === 0) void this.close();
-      });
+      if (this.autoClose) {
+        setImmediate(() => {
+          if (this.fds.size === 0) void this.close();
+        });
+      }
     }
   }
 
   /**
-   * Releases the epoll fds and the eventfd. If a wait is in flight, wakes it through the eventfd and
-   * resolves once the worker thread has returned (closing an fd under a blocked epoll_wait is unsafe).
-   * Idempotent; registered fds are not closed (they belong to the readers).
+   * Stops watching and releases the epoll fds; resolves once the event loop has let go of its
+   * watches. Idempotent; registered fds are not closed (they belong to the readers).
    */
   close(): Promise<void> {
     if (this.closed) return this.closed;
@@ -221,23 +228,20 @@ export class Poller implements AsyncDisposable {
     if (sharedPoller === this) sharedPoller = undefined;
     this.fds.clear();
     this.handlers.clear();
-    this.closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
     if (this.ticker) clearTimeout(this.ticker);
     this.ticker = undefined;
-    if (this.waiting) this.kick();
-    else this.release();
+    this.waiting = null;
+    this.closed = Promise.all([this.watches.all.close(), this.watches.pressing.close()]).then(() => {
+      const c = libc();
+      c.close(this.pressingEpfd);
+      c.close(this.epfd);
+    });
     return this.closed;
   }
 
   /** close(), for `await using poller = …`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-
-  /** Wakes every wait in flight and starts no more (see the module comment). */
-  private static releaseWaitsAtExit(this: void): void {
-    exiting = true;
-    for (const p of waits) p.kick();
   }
 
   private ctl(epfd: number, op: number, fd: number, events: number, what: string): void {
@@ -247,73 +251,54 @@ export class Poller implements AsyncDisposable {
     check(libc().epollCtl(epfd, op, fd, ev), what);
   }
 
-  private kick(): void {
-    const one = Buffer.alloc(8);
-    one.writeBigUInt64LE(1n);
-    libc().write(this.efd, one, 8);
-  }
-
-  private release(): void {
-    const c = libc();
-    c.close(this.efd);
-    c.close(this.pressingEpfd);
-    c.close(this.epfd);
-    this.resolveClosed?.();
-  }
-
   /**
-   * Puts the worker in the wait the current mode needs: on every fd while idle, on the pressing fds
-   * while on the timer (none if there are none). A wait on the other set is kicked; woke() re-arms.
+   * Watches the set the current mode needs: every fd while idle, the pressing fds while on the timer
+   * (none if there are none, or the timer is short enough), nothing once no fd is left.
    */
   private arm(): void {
-    if (this.closing || this.fds.size === 0 || exiting) return;
-    if (this.drainsOnTimer && !this.ticker) this.ticker = setTimeout(this.tick, this.busyInterval);
+    if (this.closing) return;
+    if (this.fds.size === 0 && this.ticker) {
+      clearTimeout(this.ticker);
+      this.ticker = undefined;
+    }
+    if (this.fds.size > 0 && this.drainsOnTimer && !this.ticker) {
+      this.ticker = setTimeout(this.tick, this.busyInterval);
+    }
     const watch = this.pressingFds > 0 && this.busyInterval >= PRESSING_MIN_INTERVAL_MS;
-    const want: WaitSet | null = !this.ticker ? 'all' : watch ? 'pressing' : null;
+    let want: WaitSet | null = !this.ticker ? 'all' : watch ? 'pressing' : null;
+    if (this.fds.size === 0) want = null;
+    const onTimer = this.ticker !== undefined;
+    if (this.onDrainMode && onTimer !== this.toldOnTimer) {
+      this.toldOnTimer = onTimer;
+      this.onDrainMode(onTimer);
+    }
     if (this.waiting === want) return;
-    if (this.waiting) {
-      this.kick();
-      return;
-    }
-    if (!want) return;
-    if (!exitHook) {
-      exitHook = true;
-      // Before other 'exit' listeners: one of them calling process.exit() again skips the rest.
-      process.prependListener('exit', Poller.releaseWaitsAtExit);
-    }
+    if (this.waiting) this.watches[this.waiting].stop();
     this.waiting = want;
-    waits.add(this);
-    const epfd = want === 'all' ? this.epfd : this.pressingEpfd;
-    libc().epollWait.async(epfd, this.events, MAX_EVENTS, -1, (err, n) => this.woke(err, n));
+    if (want) this.watches[want].start();
   }
 
-  private woke(err: unknown, n: number): void {
-    const set = this.waiting;
-    this.waiting = null;
-    waits.delete(this);
-    if (this.closing) {
-      this.release();
-      return;
-    }
-    this.wakeups++;
-    if (err || n < 0) {
-      // errno of the worker thread is not visible here; EINTR is the only expected failure, so retry
-      // a few times and give up loudly on anything persistent (e.g. EBADF after a caller bug).
+  private woke(set: WaitSet, status: number, message?: string): void {
+    if (this.closing || this.waiting !== set) return;
+    const epfd = set === 'all' ? this.epfd : this.pressingEpfd;
+    // Only empties the set's ready list: which fds it names cannot be trusted (see runHandlers).
+    const n = status < 0 ? -1 : libc().epollWait(epfd, this.events, MAX_EVENTS, 0);
+    if (n < 0) {
+      const why = message ?? errnoName(errno());
+      // EINTR is the only expected failure; give up loudly on anything persistent (e.g. EBADF).
       if (++this.failures >= MAX_FAILURES) {
-        const msg = err instanceof Error ? err.message : errnoName(errno());
         this.onError(
-          new ReadError(`epoll_wait keeps failing (${msg}); event readers stopped`, { path: 'epoll' }),
+          new ReadError(`epoll_wait keeps failing (${why}); event readers stopped`, { path: 'epoll' }),
         );
         void this.close();
-        return;
       }
-      setImmediate(() => this.arm());
       return;
     }
     this.failures = 0;
+    this.wakeups++;
     let consumed = 0;
     try {
-      consumed = this.runReady(n, set === 'pressing');
+      consumed = this.runHandlers(set === 'pressing');
     } finally {
       // Re-arm even if a handler threw, so one faulty callback does not silence every reader.
       if (set === 'pressing') this.arm();
@@ -321,20 +306,16 @@ export class Poller implements AsyncDisposable {
     }
   }
 
-  /** Runs the handlers of the `n` ready fds (only pressing ones, while on the timer). */
-  private runReady(n: number, onTimer: boolean): number {
-    const gen = ++this.generation;
+  /**
+   * Runs every handler once (only those whose ring is pressing, while on the timer), rather than those
+   * of the fds epoll_wait names: a perf fd's poll clears its wake-up as it reports it, and the event
+   * loop's own poll of the epoll fd has already done that for the first ready fd, so epoll_wait would
+   * leave that ring out. Handlers are few (one per reader) and an empty ring costs two loads.
+   */
+  private runHandlers(onTimer: boolean): number {
     let consumed = 0;
-    for (let i = 0; i < n; i++) {
-      const fd = this.events.readUInt32LE(i * EVENT_SIZE + 4);
-      if (fd === this.efd) {
-        libc().read(this.efd, Buffer.alloc(8), 8);
-        continue;
-      }
-      const entry = this.fds.get(fd);
-      if (!entry || entry.seen === gen) continue;
+    for (const entry of [...this.handlers.values()]) {
       if (onTimer && !entry.pressing?.()) continue;
-      entry.seen = gen;
       if (onTimer) this.pressingDrains++;
       consumed += entry.handler();
       if (this.closing) break;
@@ -345,7 +326,11 @@ export class Poller implements AsyncDisposable {
   /** After a drain: stay on the timer while records keep coming, else wait for a wake-up. */
   private next(consumed: number): void {
     if (this.closing) return;
-    if (!this.ticker && (this.drainsOnTimer || (consumed > 0 && this.busyInterval > 0))) {
+    if (
+      !this.ticker &&
+      this.fds.size > 0 &&
+      (this.drainsOnTimer || (consumed > 0 && this.busyInterval > 0))
+    ) {
       this.ticker = setTimeout(this.tick, this.busyInterval);
     }
     this.arm();
@@ -356,10 +341,7 @@ export class Poller implements AsyncDisposable {
     this.ticks++;
     let consumed = 0;
     try {
-      for (const entry of [...this.handlers.values()]) {
-        consumed += entry.handler();
-        if (this.closing) return;
-      }
+      consumed = this.runHandlers(false);
     } finally {
       this.next(consumed);
     }

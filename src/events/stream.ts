@@ -365,7 +365,7 @@ export abstract class EventReader implements AsyncIterable<Uint8Array>, AsyncDis
     this.updateRegistration();
     this.releaseResources();
     const resolve = this.resolveClosing;
-    // The shared poller closes itself once empty; wait for its worker thread to return too.
+    // The shared poller closes itself once empty; wait for it to let go of its watches too.
     if (poller && !this.explicitPoller && poller.size === 0) void poller.close().then(resolve);
     else resolve?.();
   }

@@ -1,6 +1,6 @@
 /**
  * koffi bindings to the few libc entry points bpfkit calls directly: the bpf and perf_event_open
- * system calls, mmap, epoll, eventfd, ioctl, read, write and close, and interface name lookups.
+ * system calls, mmap, epoll, ioctl, read, write and close, and interface name lookups.
  * Loaded lazily so that spec-layer users never touch libc through FFI.
  */
 import koffi from 'koffi';
@@ -14,8 +14,6 @@ export const PROT = { READ: 1, WRITE: 2 } as const;
 export const MAP = { SHARED: 1 } as const;
 /** epoll constants. */
 export const EPOLL = { IN: 1, ET: 1 << 31, CTL_ADD: 1, CTL_DEL: 2, CLOEXEC: 0o2000000 } as const;
-/** eventfd flags. */
-export const EFD = { CLOEXEC: 0o2000000, NONBLOCK: 0o4000 } as const;
 
 /** An opaque native pointer as koffi returns it. */
 export type Pointer = unknown;
@@ -30,24 +28,11 @@ export interface Libc {
   munmap(addr: Pointer, length: number): number;
   epollCreate1(flags: number): number;
   epollCtl(epfd: number, op: number, fd: number, event: Buffer | null): number;
-  epollWait: EpollWait;
-  eventfd(initval: number, flags: number): number;
+  epollWait(epfd: number, events: Buffer, maxevents: number, timeout: number): number;
   ioctl(fd: number, request: number, arg: number): number;
   read(fd: number, buf: Buffer, count: number): number;
   write(fd: number, buf: Buffer, count: number): number;
   close(fd: number): number;
-}
-
-/** epoll_wait, callable synchronously or on a libuv worker thread via `.async`. */
-export interface EpollWait {
-  (epfd: number, events: Buffer, maxevents: number, timeout: number): number;
-  async(
-    epfd: number,
-    events: Buffer,
-    maxevents: number,
-    timeout: number,
-    cb: (err: unknown, res: number) => void,
-  ): void;
 }
 
 let bound: Libc | undefined;
@@ -66,8 +51,7 @@ export function libc(): Libc {
     munmap: lib.func('int munmap(void *addr, size_t length)'),
     epollCreate1: lib.func('int epoll_create1(int flags)'),
     epollCtl: lib.func('int epoll_ctl(int epfd, int op, int fd, void *event)'),
-    epollWait: lib.func('int epoll_wait(int epfd, void *events, int maxevents, int timeout)') as EpollWait,
-    eventfd: lib.func('int eventfd(unsigned int initval, int flags)'),
+    epollWait: lib.func('int epoll_wait(int epfd, void *events, int maxevents, int timeout)'),
     ioctl: lib.func('int ioctl(int fd, unsigned long request, unsigned long arg)'),
     read: lib.func('long read(int fd, void *buf, size_t count)'),
     write: lib.func('long write(int fd, void *buf, size_t count)'),

@@ -1,10 +1,9 @@
 /**
  * A poller never keeps the process alive once it is asked to end: a consumer closed while idle, an
- * event-driven poller (a worker thread blocked in epoll_wait), a poller on its busy timer and one that
- * always drains on a timer (its worker waiting for a ring to fill up meanwhile) each let
- * the process exit within 1 s of process.exit() and of SIGTERM (through the application's own SIGTERM
- * handler calling process.exit: the library installs none). Real ring buffer, epoll and libuv
- * threads, in a child process.
+ * event-driven poller (its watch on the event loop), a poller on its busy timer and one that always
+ * drains on a timer (watching for a ring to fill up meanwhile) each let the process exit within 1 s
+ * of process.exit() and of SIGTERM (through the application's own SIGTERM handler calling
+ * process.exit: the library installs none). Real ring buffer, epoll and event loop, in a child process.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -190,7 +190,7 @@ test('close() from inside a callback stops delivery mid-batch', async () => {
   assert.equal(reader.drain(), 0);
 });
 
-test('an idle reader costs no CPU, and close() wakes the waiting thread at once', async () => {
+test('an idle reader costs no CPU, and close() ends its wait at once', async () => {
   const reader = RingBufReader.open(obj.mapFd('events'));
   let n = 0;
   reader.onRecord(() => n++);
