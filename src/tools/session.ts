@@ -49,11 +49,13 @@ const LOST_POLL_MS = 250;
 /** Default `events` ring per online CPU: what libbpf-tools' perf buffers hold on each CPU. */
 const RING_BYTES_PER_CPU = 256 * 1024;
 /**
- * The reader drains on a timer of this period and is woken sooner only when the ring passes half
- * full (tools.bpf.h's send_event asks for that wake-up): no wake-up per record when events are
- * sparse, and a prompt drain when a storm fills the ring. Rows wait at most this long.
+ * Idle, the reader waits for the kernel's wake-up on the first record, so a row shows at once and an
+ * idle tool costs nothing. Once records come it drains on a timer of this period until a tick finds
+ * none, and tells the BPF side (drain_on_timer) to skip wake-ups below half a ring meanwhile: a
+ * wake-up of the Node process costs more CPU than tens of rows, so under load each tick takes a batch,
+ * and a storm that fills the ring past half still wakes the reader at once. Rows wait at most this long.
  */
-const DRAIN_INTERVAL_MS = 10;
+const DRAIN_INTERVAL_MS = 20;
 
 /** A tool's object, loaded and attached; `close()` detaches and frees everything (idempotent). */
 export interface LoadedTool {
@@ -106,7 +108,7 @@ export async function runTool<O extends CommonOptions, E>(tool: Tool<O, E>, o: O
     opened.setMaxEntries('events', ringBytes(bytes, pageSize()));
   });
   let reader: RingBufReader | undefined;
-  const poller = new Poller({ drain: 'timer', busyIntervalMs: DRAIN_INTERVAL_MS });
+  const poller = new Poller({ busyIntervalMs: DRAIN_INTERVAL_MS, onDrainMode: drainModeSetter(obj) });
   let lost: LostCounter | undefined;
   try {
     const d = decode!;
@@ -180,6 +182,15 @@ export async function runCollector<O extends CommonOptions>(
   } finally {
     close();
   }
+}
+
+/** Writes the BPF side's drain_on_timer flag (see DRAIN_INTERVAL_MS). */
+function drainModeSetter(obj: BpfObject): (onTimer: boolean) => void {
+  const fd = obj.map('drain_on_timer').fd;
+  const key = new Uint8Array(4);
+  const on = new Uint8Array([1, 0, 0, 0]);
+  const off = new Uint8Array(4);
+  return (onTimer) => mapUpdateElem(fd, key, onTimer ? on : off);
 }
 
 /** Resolves when `signal` aborts or `seconds` pass. */

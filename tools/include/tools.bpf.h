@@ -68,12 +68,33 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } events SEC(".maps");
 
+/* Non-zero while the runner drains the ring on its timer (it writes entry 0 as it switches): records
+ * below half a ring then wake nobody, since the next tick reads them anyway. While it waits for
+ * wake-ups instead, the kernel's own policy applies (a wake-up for the first record it has not seen). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, u32);
+} drain_on_timer SEC(".maps");
+
+static __always_inline __u64 event_wakeup(void)
+{
+	u32 zero = 0;
+	u32 *on_timer;
+
+	if (bpfkit_ringbuf_wakeup(&events))
+		return BPF_RB_FORCE_WAKEUP;
+	on_timer = bpf_map_lookup_elem(&drain_on_timer, &zero);
+	return on_timer && *on_timer ? BPF_RB_NO_WAKEUP : 0;
+}
+
 /* Sends `size` bytes of `data` (a map value) to user space, counting a full ring as a loss. Past
  * half full it forces a wake-up (bpfkit.h), so a reader draining on a timer hears of it in time.
  * The runner sizes the ring at load time (256 KiB per CPU by default, or --buffer-size). */
 static __always_inline void send_event(void *data, __u64 size)
 {
-	if (bpf_ringbuf_output(&events, data, size, bpfkit_ringbuf_wakeup(&events)))
+	if (bpf_ringbuf_output(&events, data, size, event_wakeup()))
 		__sync_fetch_and_add(&lost_events, 1);
 }
 #endif /* TOOLS_NO_EVENTS */
