@@ -4,6 +4,7 @@
  * busy timer and with a poller always on the timer, and a perf buffer at its watermark (half a ring)
  * with a poller always on the timer. Each burst is one program run (one getppid() sends N records).
  * A lone record on a timer-only poller waits for the timer: the early wake-up is the fill level's.
+ * An adaptive poller tells its owner (onDrainMode) when it goes on its timer and back to waiting.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -127,4 +128,24 @@ test('perf buffer, poller always on the timer: the half-ring watermark drains at
   const ms = await arrival(got, 1 + 120);
   assert.equal(reader.stats.lost, 0);
   t.diagnostic(`121 samples arrived after ${ms.toFixed(0)} ms`);
+});
+
+test('adaptive poller: onDrainMode says when it goes on its timer and back to waiting', async (t) => {
+  const modes: boolean[] = [];
+  const poller = new Poller({ busyIntervalMs: 50, onDrainMode: (onTimer) => modes.push(onTimer) });
+  const reader = RingBufReader.open(obj.mapFd('ring'), { poller });
+  t.after(async () => {
+    await reader.close();
+    await poller.close();
+  });
+  const got = counted(reader);
+  await sleep(50);
+  assert.deepEqual(modes, [], 'waiting from the start: nothing to tell');
+  await burst(3, false);
+  await arrival(got, 3);
+  assert.deepEqual(modes, [true], 'the wake-up put it on its timer');
+  await sleep(200);
+  assert.deepEqual(modes, [true, false], 'a tick that found nothing sent it back to waiting');
+  await burst(1, false);
+  await arrival(got, 4); // back to waiting, a lone record still wakes it
 });
