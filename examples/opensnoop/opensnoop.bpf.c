@@ -90,7 +90,7 @@ int tracepoint__syscalls__sys_exit_openat(struct trace_event_raw_sys_exit *ctx)
 		goto cleanup;
 
 #ifdef USE_RINGBUF
-	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	struct event *e = bpfkit_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e)
 		goto cleanup;
 #else
@@ -105,7 +105,7 @@ int tracepoint__syscalls__sys_exit_openat(struct trace_event_raw_sys_exit *ctx)
 	e->flags = ap->flags;
 	e->ret = ret;
 #ifdef USE_RINGBUF
-	bpf_ringbuf_submit(e, 0);
+	bpfkit_ringbuf_submit(&events, e, 0);
 #else
 	bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, e, sizeof(*e));
 #endif
