@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, test, type TestContext } from 'node:test';
 import { Poller } from '../../src/events/poller.js';
 import type { EventReader } from '../../src/events/stream.js';
 import { PerfEventArrayReader } from '../../src/perf/reader.js';
@@ -72,17 +72,22 @@ function counted(reader: EventReader): () => number {
   return () => n;
 }
 
-// 72 bytes a record in the ring buffer (8-byte header): 600 records are 43200 of 65536 bytes.
-const PAST_HALF = 600;
-
-test('ring buffer, adaptive poller on its busy timer: past half full drains at once', async (t) => {
-  const poller = new Poller({ busyIntervalMs: TIMER_MS });
+/** A ring-buffer reader on `poller` counting what it gets; both are closed after the test. */
+function countedRing(poller: Poller, t: TestContext): () => number {
   const reader = RingBufReader.open(obj.mapFd('ring'), { poller });
   t.after(async () => {
     await reader.close();
     await poller.close();
   });
-  const got = counted(reader);
+  return counted(reader);
+}
+
+// 72 bytes a record in the ring buffer (8-byte header): 600 records are 43200 of 65536 bytes.
+const PAST_HALF = 600;
+
+test('ring buffer, adaptive poller on its busy timer: past half full drains at once', async (t) => {
+  const poller = new Poller({ busyIntervalMs: TIMER_MS });
+  const got = countedRing(poller, t);
   await sleep(50);
   await burst(1, false);
   await arrival(got, 1); // the idle wait hears it; the poller is now on its 10 s timer
@@ -97,12 +102,7 @@ test('ring buffer, adaptive poller on its busy timer: past half full drains at o
 
 test('ring buffer, poller always on the timer: a lone record waits, past half does not', async (t) => {
   const poller = new Poller({ drain: 'timer', busyIntervalMs: TIMER_MS });
-  const reader = RingBufReader.open(obj.mapFd('ring'), { poller });
-  t.after(async () => {
-    await reader.close();
-    await poller.close();
-  });
-  const got = counted(reader);
+  const got = countedRing(poller, t);
   await sleep(50);
   await burst(1, false);
   await sleep(300);
@@ -133,12 +133,7 @@ test('perf buffer, poller always on the timer: the half-ring watermark drains at
 test('adaptive poller: onDrainMode says when it goes on its timer and back to waiting', async (t) => {
   const modes: boolean[] = [];
   const poller = new Poller({ busyIntervalMs: 50, onDrainMode: (onTimer) => modes.push(onTimer) });
-  const reader = RingBufReader.open(obj.mapFd('ring'), { poller });
-  t.after(async () => {
-    await reader.close();
-    await poller.close();
-  });
-  const got = counted(reader);
+  const got = countedRing(poller, t);
   await sleep(50);
   assert.deepEqual(modes, [], 'waiting from the start: nothing to tell');
   await burst(3, false);
