@@ -9,7 +9,7 @@
  * Kernel side: epoll(7). BPF ring-buffer map fds and perf event fds report EPOLLIN when records are
  * available (ring buffer) or after a wakeup (perf: per wakeup_events/watermark). An epoll fd is itself
  * readable while any fd in its set is ready, which is what the loop's watch waits for; epoll_wait
- * with a zero timeout then says which.
+ * with a zero timeout then empties the set's ready list.
  *
  * Filling up while on the timer: fds registered with a `pressing` check are also in a second epoll
  * set, edge-triggered, which is watched while the poller drains on its timer. The kernel wakes it
@@ -265,8 +265,8 @@ export class Poller implements AsyncDisposable {
       this.ticker = setTimeout(this.tick, this.busyInterval);
     }
     const watch = this.pressingFds > 0 && this.busyInterval >= PRESSING_MIN_INTERVAL_MS;
-    let want: WaitSet | null = !this.ticker ? 'all' : watch ? 'pressing' : null;
-    if (this.fds.size === 0) want = null;
+    const want: WaitSet | null =
+      this.fds.size === 0 ? null : !this.ticker ? 'all' : watch ? 'pressing' : null;
     const onTimer = this.ticker !== undefined;
     if (this.onDrainMode && onTimer !== this.toldOnTimer) {
       this.toldOnTimer = onTimer;
