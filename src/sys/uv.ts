@@ -1,13 +1,13 @@
 /**
  * Readiness watches on Node's own event loop: a libuv `uv_poll_t` per fd, driven through koffi.
  *
- * Why not koffi's `.async` epoll_wait on a threadpool thread: each
- * wake-up then costs a futex hand-off to the worker, a return through uv_async and a re-arm on the
- * worker, i.e. two thread hops and several context switches per wake-up, which on a paravirtualised
- * VM is most of the tracer's CPU at a few thousand wake-ups per second. It also parks a threadpool
- * thread per waiting epoll set, and Node joins those threads at exit, so a blocked wait had to be
- * kicked for process.exit() to return. A uv_poll handle sits in the loop's own epoll set: the
- * callback runs on the main thread in the poll phase, like a socket's, and there is nothing to join.
+ * Why not koffi's `.async` epoll_wait on a threadpool thread: each wake-up then costs a futex
+ * hand-off to the worker, a return through uv_async and a re-arm on the worker, i.e. two thread hops
+ * and several context switches per wake-up, which on a paravirtualised VM is most of the tracer's CPU
+ * at a few thousand wake-ups per second. It also parks a threadpool thread per waiting epoll set, and
+ * Node joins those threads at exit, so a blocked wait had to be kicked for process.exit() to return.
+ * A uv_poll handle sits in the loop's own epoll set: the callback runs on the main thread in the poll
+ * phase, like a socket's, and there is nothing to join.
  *
  * koffi calls back outside Node's callback scope, so neither process.nextTick callbacks nor promise
  * reactions queued there would run until some later Node callback (after 'beforeExit', if none comes).
@@ -103,15 +103,13 @@ export class FdWatch {
     watches.set(this.id, this);
   }
 
-  /** True while the watch is started. */
-  get active(): boolean {
-    return this.started;
-  }
-
   /** Starts watching (idempotent). */
   start(): void {
     if (this.started || this.closing) return;
-    uv().pollStart(this.handle, UV_READABLE, bound!.onPoll);
+    const b = uv();
+    const rc = b.pollStart(this.handle, UV_READABLE, b.onPoll);
+    if (rc < 0)
+      throw new NotSupportedError(`uv_poll_start(fd ${this.fd}): ${b.strerror(rc)}`, 'libuv poll on this fd');
     this.started = true;
   }
 
