@@ -122,14 +122,25 @@ test('a malformed record is counted and told on stderr, and the run goes on deco
 
 test('ring-buffer drops counted by bpfkit_ringbuf_reserve and perf losses are reported as JSON', async () => {
   const obj = await compileBpf(fixture('records/burst.bpf.c'), 'burst');
-  // One kill(2) per line on stdin. A perf ring drained while the program runs may take a whole
-  // burst; the kernel writes its lost-record notice once a later burst finds room, so bursts
-  // are sent, each after the last was read, until that notice arrives.
+  // One kill(2) per line on stdin. The reader drains on the other CPU while the program runs, so
+  // the perf rings are one page (15 records; the ring buffer keeps its page) to be sure a burst of
+  // 2048 overflows them; the kernel writes its lost-record notice once a later burst finds room, so
+  // bursts are sent, each after the last was read, until that notice arrives.
   const sh = spawn('sh', ['-c', 'while read a; do kill -0 $$; done'], {
     stdio: ['pipe', 'ignore', 'ignore'],
   });
   after(() => sh.kill());
-  const run = startCli(['run', obj, '--target_tgid', String(sh.pid), '--perf_burst', '2048', '--json']);
+  const run = startCli([
+    'run',
+    obj,
+    '--target_tgid',
+    String(sh.pid),
+    '--perf_burst',
+    '2048',
+    '--buffer-size',
+    '4K',
+    '--json',
+  ]);
   try {
     // Attached, and the perf rings exist (one per CPU after the tracepoint's own perf event): the
     // run opens its readers just after attaching, and a record sent before has nowhere to go.
