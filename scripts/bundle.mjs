@@ -1,6 +1,7 @@
-// Bundles the CLI after tsc: dist/cli/bin.cjs becomes one CommonJS file holding every command (each
+// Bundles the CLI after tsc: dist/cli/entry.cjs becomes one CommonJS file holding every command (each
 // initialised only when its command runs), so a start resolves no module graph and never starts
-// Node's ESM loader; dist/cli/btf-dump.cjs is the smaller bundle bin.cjs loads for `btf dump`.
+// Node's ESM loader; dist/cli/bin.cjs is the small executable that compiles it with a code cache, and
+// dist/cli/btf-dump.cjs the smaller bundle entry.cjs loads for `btf dump`.
 // Left outside: koffi (a native addon) and what only `bpfkit export` uses (loaded when it runs).
 // Modules that find files next to themselves (new URL('../../x', import.meta.url)) sit two levels
 // under the root, as the bundles do, so the bundles give them their own file's URL.
@@ -23,6 +24,7 @@ const common = {
 
 await Promise.all([
   build({ ...common, entryPoints: ['src/cli/commands/btf-dump.ts'], outfile: `${out}/cli/btf-dump.cjs` }),
-  build({ ...common, entryPoints: ['src/cli/bin.cts'], outfile: `${out}/cli/bin.cjs` }),
+  build({ ...common, entryPoints: ['src/cli/entry.cts'], outfile: `${out}/cli/entry.cjs` }),
+  build({ ...common, banner: {}, entryPoints: ['src/cli/bin.cts'], outfile: `${out}/cli/bin.cjs` }),
 ]);
 chmodSync(`${out}/cli/bin.cjs`, 0o755);

@@ -5,7 +5,7 @@
  * needs a kernel with CONFIG_DEBUG_INFO_BTF; nothing else here touches the kernel.
  *
  * This module is also the entry of dist/cli/btf-dump.cjs, a CommonJS bundle of itself and the
- * dumpers that bin.cts loads for plain `btf dump` command lines (see runFast): it must not use
+ * dumpers that entry.cts loads for plain `btf dump` command lines (see runFast): it must not use
  * top-level await, commander or koffi.
  */
 import { readFileSync, writeSync } from 'node:fs';
@@ -141,7 +141,7 @@ async function dumpFast(args: string[]): Promise<number | undefined> {
 }
 
 /**
- * dumpFast for bin.cts: runs a plain `btf dump` command line and returns the exit status, having
+ * dumpFast for entry.cts: runs a plain `btf dump` command line and returns the exit status, having
  * reported a failure on stderr itself (the bundle has its own copy of the error classes, which the
  * ESM CLI's reporter would not recognize); undefined when the command line needs commander.
  */

@@ -1,6 +1,6 @@
 /**
  * `bpfkit btf …`: registers `btf dump` (implemented in btf-dump.ts) and `btf list` (btf-list.ts).
- * A plain `btf dump` command line never gets here: bin.cts runs it from the dump bundle.
+ * A plain `btf dump` command line never gets here: entry.cts runs it from the dump bundle.
  */
 import type { Command } from 'commander';
 import { dump, type DumpOptions } from './btf-dump.js';
