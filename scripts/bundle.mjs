@@ -25,6 +25,13 @@ const common = {
 await Promise.all([
   build({ ...common, entryPoints: ['src/cli/commands/btf-dump.ts'], outfile: `${out}/cli/btf-dump.cjs` }),
   build({ ...common, entryPoints: ['src/cli/entry.cts'], outfile: `${out}/cli/entry.cjs` }),
-  build({ ...common, banner: {}, entryPoints: ['src/cli/bin.cts'], outfile: `${out}/cli/bin.cjs` }),
+  // The loader finds the entry bundle at run time: it must not be bundled into it.
+  build({
+    ...common,
+    banner: {},
+    external: ['./entry.cjs'],
+    entryPoints: ['src/cli/bin.cts'],
+    outfile: `${out}/cli/bin.cjs`,
+  }),
 ]);
 chmodSync(`${out}/cli/bin.cjs`, 0o755);

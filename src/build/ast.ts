@@ -67,43 +67,111 @@ export interface AstDump {
  * Dumps the AST of `source` with `flags` (the compile's flags, include path included). `pch` is the
  * precompiled vmlinux.h; when clang rejects it the dump is retried without. Returns undefined when
  * the source does not parse (the compile reports why). Relative paths clang prints are resolved
- * against the current directory.
+ * against the current directory. Declarations from under `stubDirs` come back as stubs (see readAst).
  */
 export async function dumpAst(
   clang: Clang,
   source: string,
   flags: string[],
   pch: string | undefined,
-  signal?: AbortSignal,
+  opts: { signal?: AbortSignal; stubDirs?: string[] } = {},
 ): Promise<AstDump | undefined> {
+  const { signal, stubDirs } = opts;
   const base = [...flags, '-Xclang', '-ast-dump=json', '-fsyntax-only', '-Wno-everything', source];
   if (pch) {
     const r = await runClang(clang, ['-include-pch', pch, ...base], { wantStdout: true, signal });
-    if (r.code === 0) return readAst(r.stdout);
+    if (r.code === 0) return readAst(r.stdout, undefined, stubDirs);
     // Retry without the PCH only when it is the PCH that clang refused (a stale or mismatched one,
     // or a source that conflicts with vmlinux.h); a plain syntax error would fail again, slowly.
     if (!/precompiled header|PCH file|\.pch\b|redefinition|conflicting types/i.test(r.stderr)) return undefined;
   }
   const r = await runClang(clang, base, { wantStdout: true, signal });
-  return r.code === 0 ? readAst(r.stdout) : undefined;
+  return r.code === 0 ? readAst(r.stdout, undefined, stubDirs) : undefined;
 }
 
-/** Parses a JSON AST dump (the output of -ast-dump=json) into located top-level declarations. */
-export function readAst(json: Buffer | string, cwd = process.cwd()): AstDump {
-  const root = JSON.parse(typeof json === 'string' ? json : json.toString('utf8')) as AstNode;
+/**
+ * Parses a JSON AST dump (the output of -ast-dump=json) into located top-level declarations.
+ *
+ * Declarations from files under `stubDirs` (system headers: nothing of theirs but typedefs is read)
+ * are returned as stubs holding only their kind and name, and are never JSON-parsed: they are most of
+ * a dump, and parsing them was most of the time a build spends after clang. Typedefs are parsed
+ * wherever they are. The split relies on clang's pretty-printing (each top-level declaration at
+ * four spaces of indent); a dump that does not look like that is parsed whole.
+ */
+export function readAst(json: Buffer | string, cwd = process.cwd(), stubDirs: string[] = []): AstDump {
+  const text = typeof json === 'string' ? json : json.toString('utf8');
   const st: Walk = { file: '', line: 0, files: new Set() };
   const decls: TopDecl[] = [];
-  for (const node of root.inner ?? []) {
-    // clang prints a location's file and line only when they differ from the last location it
-    // printed, so every location of the dump has to be visited in print order.
-    if (node.loc) walk(node.loc, st);
-    const file = st.file ? resolve(cwd, st.file) : '';
-    decls.push({ node, file, line: st.line });
-    for (const [k, v] of Object.entries(node)) if (k !== 'loc') walk(v, st);
+  const chunks = stubDirs.length ? topLevelChunks(text) : undefined;
+  if (chunks) {
+    for (const chunk of chunks) readChunk(chunk, st, cwd, stubDirs, decls);
+  } else {
+    const root = JSON.parse(text) as AstNode;
+    for (const node of root.inner ?? []) {
+      // clang prints a location's file and line only when they differ from the last location it
+      // printed, so every location of the dump has to be visited in print order.
+      if (node.loc) walk(node.loc, st);
+      const file = st.file ? resolve(cwd, st.file) : '';
+      decls.push({ node, file, line: st.line });
+      for (const [k, v] of Object.entries(node)) if (k !== 'loc') walk(v, st);
+    }
   }
   const files = new Set<string>();
   for (const f of st.files) files.add(resolve(cwd, f));
   return { decls, files };
+}
+
+/** The text of each element of the translation unit's `inner`, or undefined when not laid out as expected. */
+function topLevelChunks(text: string): string[] | undefined {
+  const open = '\n  "inner": [\n';
+  let at = text.indexOf(open);
+  if (at < 0 || text.indexOf(open, at + 1) >= 0) return undefined;
+  at += open.length;
+  const chunks: string[] = [];
+  for (;;) {
+    if (!text.startsWith('    {\n', at)) return undefined;
+    const end = text.indexOf('\n    }', at);
+    if (end < 0) return undefined;
+    chunks.push(text.slice(at, end + 6));
+    at = end + 6;
+    if (text.startsWith(',\n', at)) at += 2;
+    else return text.startsWith('\n  ]\n', at) ? chunks : undefined;
+  }
+}
+
+/** Locations in print order: a file, a line, or the start of an includedFrom (whose file is skipped). */
+const LOCATION_KEYS = /"(file|line|includedFrom)": ("(?:[^"\\]|\\.)*"|\d+|\{)/g;
+
+/** Reads one top-level declaration's text, as a stub when it comes from under `stubDirs`. */
+function readChunk(chunk: string, st: Walk, cwd: string, stubDirs: string[], out: TopDecl[]): void {
+  const locAt = chunk.indexOf('\n      "loc": ');
+  const locEnd = locAt < 0 ? 0 : chunk.indexOf('\n      "', locAt + 1);
+  let file = '';
+  let line = 0;
+  let located = locAt < 0;
+  if (located) [file, line] = [st.file, st.line];
+  let skipFile = false;
+  for (const m of chunk.matchAll(LOCATION_KEYS)) {
+    if (!located && locEnd >= 0 && m.index >= locEnd) {
+      [file, line, located] = [st.file, st.line, true];
+    }
+    if (m[1] === 'includedFrom') skipFile = true;
+    else if (m[1] === 'line') st.line = Number(m[2]);
+    else if (skipFile) skipFile = false;
+    else {
+      st.file = m[2].includes('\\') ? (JSON.parse(m[2]) as string) : m[2].slice(1, -1);
+      st.files.add(st.file);
+    }
+  }
+  if (!located) [file, line] = [st.file, st.line];
+  const abs = file ? resolve(cwd, file) : '';
+  const kind = /^ {6}"kind": "(\w+)"/m.exec(chunk)?.[1] ?? '';
+  if (kind !== 'TypedefDecl' && stubDirs.some((d) => abs.startsWith(d))) {
+    const name = /^ {6}"name": ("(?:[^"\\]|\\.)*")/m.exec(chunk)?.[1];
+    out.push({ node: { kind, ...(name ? { name: JSON.parse(name) as string } : {}) }, file: abs, line });
+  } else {
+    out.push({ node: JSON.parse(chunk) as AstNode, file: abs, line });
+  }
 }
 
 interface Walk {

@@ -240,7 +240,7 @@ export function canCompileWithPch(source: string, cflags: string[] | undefined):
 
 async function astWhenReady(clang: Clang, vm: VmlinuxHeader | undefined, source: string, flags: string[]) {
   const pch = vm ? await ensurePch(clang, vm) : undefined;
-  return dumpAst(clang, source, flags, pch);
+  return dumpAst(clang, source, flags, pch, { stubDirs: skipDirs(vm) });
 }
 
 function skipDirs(vm: VmlinuxHeader | undefined): string[] {

@@ -13,11 +13,11 @@
  * - The file name carries the Node version and the bundle's size and mtime, and V8 itself rejects
  *   data from another V8 or another source, so a stale file is only ever ignored and rewritten.
  * - It lives under $XDG_CACHE_HOME/bpfkit/v8 (else ~/.cache); an unwritable cache only loses the
- *   speed-up. BPFKIT_NO_CODE_CACHE=1 turns it off.
+ *   speed-up. BPFKIT_NO_CODE_CACHE=1 turns it off, and so does running from the sources.
  *
  * Only node: built-ins are used here, so this file costs nothing to load.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -77,7 +77,8 @@ function runBundle(bundle: string, cache: string): void {
   fn.call(mod.exports, mod.exports, createRequire(bundle), mod, bundle, dirname(bundle));
 }
 
-const cache = cachePath(entry, process.argv.slice(2));
+// Run from the sources (tsx), there is no bundle to cache: the entry module is required as it is.
+const cache = existsSync(entry) ? cachePath(entry, process.argv.slice(2)) : undefined;
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS on purpose, see entry.cts
-if (!cache) require(entry);
+if (!cache) require('./entry.cjs');
 else runBundle(entry, cache);
