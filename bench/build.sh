@@ -13,6 +13,8 @@
 # BPFKIT_NO_PCH=1 (parses vmlinux.h like plain clang does: the cost of bpfkit's own work).
 # The machine should be otherwise idle: on 2 CPUs, other load slows bpfkit (node + clang + the AST
 # dump beside the compile) more than a single clang.
+# A third pair shows the floor any Node tool has here: `node` starting and running that same clang
+# -include-pch call through child_process, nothing else (node + clang), beside bpfkit build.
 # Usage: bench/build.sh [source.bpf.c [header.h|-]] [runs]   (default: examples/opensnoop, 11 runs)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -50,13 +52,18 @@ ms() { echo $((($(date +%s%N) - $1) / 1000000)); }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 minimum() { sort -n | head -1; }
 
-plain=() pch=() kit=() nopch=()
+# node + the clang call, nothing else: what a Node front end to clang cannot go below.
+FLOOR=(node -e 'const r = require("node:child_process").spawnSync(process.argv[1], process.argv.slice(2), { stdio: "inherit" }); process.exit(r.status ?? 1)' "${CLANG_PCH[@]}")
+"${FLOOR[@]}" || { echo "bench: node could not run clang" >&2; exit 1; }
+
+plain=() pch=() kit=() nopch=() floor=()
 for ((i = 0; i < RUNS; i++)); do
   # Interleave the four so that machine noise hits them alike.
   t=$(date +%s%N); "${CLANG[@]}"; plain+=("$(ms "$t")")
   t=$(date +%s%N); "${CLANG_PCH[@]}"; pch+=("$(ms "$t")")
   t=$(date +%s%N); "${BPFKIT[@]}" >/dev/null; kit+=("$(ms "$t")")
   t=$(date +%s%N); BPFKIT_NO_PCH=1 "${BPFKIT[@]}" >/dev/null; nopch+=("$(ms "$t")")
+  t=$(date +%s%N); "${FLOOR[@]}"; floor+=("$(ms "$t")")
 done
 cmp -s "$T/plain.o" "$T/out/$(basename "${SRC%%.*}").bpf.o" && same=yes ||
   same="no (expected when bpfkit adds BTF markers for the types a program sends)"
@@ -81,4 +88,9 @@ report "bpfkit build" "$Q" "$Qmin" "${kit[@]}"
 echo "without a PCH (ratios to plain clang):"
 report "clang" "$P" "$Pmin" "${plain[@]}"
 report "bpfkit build (no PCH)" "$P" "$Pmin" "${nopch[@]}"
+F=$(printf '%s\n' "${floor[@]}" | median)
+Fmin=$(printf '%s\n' "${floor[@]}" | minimum)
+echo "the floor for a Node front end (ratios to node + the same clang -include-pch call):"
+report "node + clang -include-pch" "$F" "$Fmin" "${floor[@]}"
+report "bpfkit build" "$F" "$Fmin" "${kit[@]}"
 echo "object identical to plain clang's: $same (target: within 1.3x of the same clang call)"
