@@ -15,7 +15,8 @@
  * it has caught up) and sampled (--wakeup-every K: every Kth event forces a wake-up, the rest are
  * submitted with BPF_RB_NO_WAKEUP). Ratios compare bpfkit with C at the same policy and mode. The
  * latency columns (p50/p99 of every 64th event, kernel timestamp to callback) show what the timer
- * adds.
+ * adds. After the timer tables, the floor: a 1 ms sleep loop with no ring at all, in C and in Node,
+ * CPU per trip (sleeploop.c and a setTimeout loop).
  *
  * usage: run.ts [--events N] [--runs R] [--variants c,raw,batch,decoded,decoded-at,decoded-bigint,btf,btf-at,iterator]
  *               [--wakeup-every 0,64] [--policy timer,event] [--json]
@@ -65,7 +66,9 @@ function build(dir: string): { obj: string; producer: string; consumer: string }
   ]);
   execFileSync('gcc', ['-O2', '-o', producer, join(HERE, 'producer.c')]);
   execFileSync('gcc', ['-O2', '-o', consumer, join(HERE, 'consumer.c'), '-lbpf']);
-  return { obj, producer, consumer };
+  const sleeploop = join(dir, 'sleeploop');
+  execFileSync('gcc', ['-O2', '-o', sleeploop, join(HERE, 'sleeploop.c')]);
+  return { obj, producer, consumer, sleeploop };
 }
 
 function runOnce(
@@ -136,6 +139,42 @@ function printTable(rows: Row[], n: number, runs: number): void {
   for (const row of table) console.log(line(row));
 }
 
+/** Node's side of the floor: a setTimeout(1) loop for `ms`, the same trips as sleeploop.c. */
+const NODE_SLEEP_LOOP = `
+const ms = Number(process.argv[1]), c0 = process.cpuUsage(), t0 = Date.now();
+let trips = 0;
+const tick = () => { trips++; if (Date.now() - t0 < ms) setTimeout(tick, 1); else { const c = process.cpuUsage(c0);
+  console.log(JSON.stringify({ trips, cpuNs: (c.user + c.system) * 1000 })); } };
+setTimeout(tick, 1);`;
+
+/**
+ * The floor under the timer policy: what one 1 ms sleep-and-wake trip costs with nothing else to do,
+ * in C (nanosleep) and in Node (setTimeout), in the same run. The consumers above make about one
+ * trip per wake-up plus one per timer drain, so this bounds how close a Node consumer can get.
+ */
+function printFloor(bins: ReturnType<typeof build>, runs: number, json: boolean): void {
+  const once = (cmd: string, args: string[]): { trips: number; cpuNs: number } =>
+    JSON.parse(execFileSync(cmd, args, { encoding: 'utf8' }).trim()) as { trips: number; cpuNs: number };
+  const c: number[] = [];
+  const node: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const a = once(bins.sleeploop, ['2000']);
+    const b = once(process.execPath, ['-e', NODE_SLEEP_LOOP, '2000']);
+    c.push(a.cpuNs / a.trips);
+    node.push(b.cpuNs / b.trips);
+  }
+  const [cm, nm] = [median(c), median(node)];
+  if (json) {
+    process.stdout.write(
+      JSON.stringify({ floor: '1 ms sleep loop', cNsPerTrip: cm, nodeNsPerTrip: nm, runs }) + '\n',
+    );
+    return;
+  }
+  console.log(`\nfloor: a 1 ms sleep-and-wake loop with no ring, CPU per trip, median of ${runs} runs`);
+  console.log(`C nanosleep        ${(cm / 1e3).toFixed(1)} µs`);
+  console.log(`Node setTimeout    ${(nm / 1e3).toFixed(1)} µs   ${(nm / cm).toFixed(2)}x C`);
+}
+
 function main(): void {
   const n = Number(arg('events', '2000000'));
   const runs = Number(arg('runs', '3'));
@@ -170,6 +209,7 @@ function main(): void {
           for (const r of rows) process.stdout.write(JSON.stringify({ ...r, events: n, runs }) + '\n');
         } else printTable(rows, n, runs);
       }
+    if (policies.includes('timer')) printFloor(bins, runs, process.argv.includes('--json'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
