@@ -46,7 +46,7 @@ function arg(name: string, dflt: string): string {
   return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : dflt;
 }
 
-function build(dir: string): { obj: string; producer: string; consumer: string } {
+function build(dir: string): { obj: string; producer: string; consumer: string; sleeploop: string } {
   const obj = join(dir, 'bench.bpf.o');
   const producer = join(dir, 'producer');
   const consumer = join(dir, 'consumer');
