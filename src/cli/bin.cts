@@ -17,10 +17,19 @@
  *
  * Only node: built-ins are used here, so this file costs nothing to load.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import vm from 'node:vm';
 
 const entry = join(__dirname, 'entry.cjs');
@@ -43,13 +52,21 @@ function readOrUndefined(path: string): Buffer | undefined {
   }
 }
 
-/** Writes `script`'s code cache to `path` atomically; failures are ignored (the cache is optional). */
+/**
+ * Writes `script`'s code cache to `path` atomically, and removes the same command's files for other
+ * bundles or Node versions; failures are ignored (the cache is optional).
+ */
 function saveCache(script: vm.Script, path: string): void {
   const tmp = `${path}.${process.pid}.tmp`;
+  const dir = dirname(path);
+  const word = basename(path).split('-v')[0];
   try {
-    mkdirSync(dirname(path), { recursive: true });
+    mkdirSync(dir, { recursive: true });
     writeFileSync(tmp, script.createCachedData());
     renameSync(tmp, path);
+    for (const f of readdirSync(dir))
+      if (f.startsWith(`${word}-v`) && f.endsWith('.bin') && f !== basename(path))
+        rmSync(join(dir, f), { force: true });
   } catch {
     try {
       rmSync(tmp, { force: true });

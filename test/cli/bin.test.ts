@@ -66,6 +66,20 @@ test('a cache V8 rejects is ignored and rewritten', () => {
   });
 });
 
+test("writing a command's cache removes that command's files from other bundles", () => {
+  withCache((cache, dir) => {
+    assert.equal(bpfkit(cache, ['--version']).code, 0);
+    const [file] = readdirSync(dir);
+    const stale = join(dir, 'other-v1.2.3-100-200.bin');
+    const kept = join(dir, 'tools-v1.2.3-100-200.bin');
+    writeFileSync(stale, 'old');
+    writeFileSync(kept, 'old');
+    rmSync(join(dir, file));
+    assert.equal(bpfkit(cache, ['--version']).code, 0);
+    assert.deepEqual(readdirSync(dir).sort(), [file, 'tools-v1.2.3-100-200.bin']);
+  });
+});
+
 test('an unwritable cache, or BPFKIT_NO_CODE_CACHE, changes nothing but the speed', () => {
   withCache((cache, dir) => {
     // Root writes through file modes, so a plain file where the cache directory goes blocks it.
