@@ -76,26 +76,31 @@ function saveCache(script: vm.Script, path: string): void {
   }
 }
 
-/** Compiles and runs the bundle as a CommonJS module, with the code cache when there is one. */
-function runBundle(bundle: string, cache: string): void {
-  let source = readFileSync(bundle, 'utf8');
-  if (source.startsWith('#!')) source = '//' + source.slice(2);
-  const cachedData = readOrUndefined(cache);
-  // The same function wrapper Node's CommonJS loader puts around a module.
-  const wrapped = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
-  const script = new vm.Script(wrapped, {
+/** The function wrapper Node's CommonJS loader puts around a module; the bundle is written inside it. */
+const MODULE_WRAPPER = '(function (exports, require, module, __filename, __dirname) {';
+
+/**
+ * Compiles and runs the bundle (its text is already the wrapped function) as a CommonJS module, with
+ * the code cache when `cache` names one.
+ */
+function runBundle(bundle: string, source: string, cache: string | undefined): void {
+  const cachedData = cache === undefined ? undefined : readOrUndefined(cache);
+  const script = new vm.Script(source, {
     filename: bundle,
     cachedData,
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
-  if (!cachedData || script.cachedDataRejected) process.once('exit', () => saveCache(script, cache));
+  if (cache !== undefined && (!cachedData || script.cachedDataRejected))
+    process.once('exit', () => saveCache(script, cache));
   const fn = script.runInThisContext() as (...args: unknown[]) => void;
   const mod = { exports: {}, filename: bundle, id: bundle, loaded: false };
   fn.call(mod.exports, mod.exports, createRequire(bundle), mod, bundle, dirname(bundle));
 }
 
-// Run from the sources (tsx), there is no bundle to cache: the entry module is required as it is.
-const cache = existsSync(entry) ? cachePath(entry, process.argv.slice(2)) : undefined;
+// Run from the sources (tsx) or from tsc's output alone, there is no bundle: the entry is required.
+// latin1, not utf8: esbuild escapes every non-ASCII character of the code, so only comments can hold
+// other bytes, and a one-byte string of the bundle takes half the memory of a two-byte one.
+const source = existsSync(entry) ? readFileSync(entry, 'latin1') : '';
+if (source.startsWith(MODULE_WRAPPER)) runBundle(entry, source, cachePath(entry, process.argv.slice(2)));
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS on purpose, see entry.cts
-if (!cache) require('./entry.cjs');
-else runBundle(entry, cache);
+else require('./entry.cjs');
