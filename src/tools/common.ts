@@ -46,10 +46,10 @@ export const JSON_OPTION: ToolOption = {
   extra: true,
 };
 
-/** --buffer-size, on every tool: the size of the `events` ring buffer (default 256K per online CPU). */
+/** --buffer-size, on every tool: the size of the `events` ring buffer (default 256K per online CPU, at least 4M). */
 export const BUFFER_SIZE_OPTION: ToolOption = {
   flags: '--buffer-size <SIZE>',
-  help: 'Size of the events ring buffer (e.g. 4M; default 256K per CPU)',
+  help: 'Size of the events ring buffer (e.g. 16M; default 256K per CPU, at least 4M)',
   extra: true,
   parse: (text) => {
     try {

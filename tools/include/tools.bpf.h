@@ -91,7 +91,7 @@ static __always_inline __u64 event_wakeup(void)
 
 /* Sends `size` bytes of `data` (a map value) to user space, counting a full ring as a loss. Past
  * half full it forces a wake-up (bpfkit.h), so a reader draining on a timer hears of it in time.
- * The runner sizes the ring at load time (256 KiB per CPU by default, or --buffer-size). */
+ * The runner sizes the ring at load time (256 KiB per CPU, at least 4 MiB, or --buffer-size). */
 static __always_inline void send_event(void *data, __u64 size)
 {
 	if (bpf_ringbuf_output(&events, data, size, event_wakeup()))
