@@ -12,7 +12,8 @@
  *   a command line's first run writes it, at exit.
  * - The file name carries the Node version and the bundle's size and mtime, and V8 itself rejects
  *   data from another V8 or another source, so a stale file is only ever ignored and rewritten.
- * - It lives under $XDG_CACHE_HOME/bpfkit/v8 (else ~/.cache); an unwritable cache only loses the
+ * - It lives under $XDG_CACHE_HOME/bpfkit/v8 (else ~/.cache), and is used only when this user owns
+ *   it and nobody else can write to it (it is code). An unwritable cache only loses the
  *   speed-up. BPFKIT_NO_CODE_CACHE=1 turns it off, and so does running from the sources.
  *
  * Only node: built-ins are used here, so this file costs nothing to load.
@@ -44,12 +45,22 @@ function cachePath(bundle: string, argv: string[]): string | undefined {
   return join(base, 'bpfkit', 'v8', `${word}-${process.version}-${st.size}-${Math.trunc(st.mtimeMs)}.bin`);
 }
 
-function readOrUndefined(path: string): Buffer | undefined {
+/**
+ * The cache file's bytes, only when this user owns it and its directory and neither is writable by
+ * others: the file is code that runs as this user (often root).
+ */
+function readOwnCache(path: string): Buffer | undefined {
   try {
-    return readFileSync(path);
+    return ownedByMe(dirname(path)) && ownedByMe(path) ? readFileSync(path) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** Whether `path` belongs to this process's user and only it can write to it. */
+function ownedByMe(path: string): boolean {
+  const st = statSync(path);
+  return st.uid === (process.geteuid?.() ?? -1) && (st.mode & 0o022) === 0;
 }
 
 /**
@@ -61,8 +72,9 @@ function saveCache(script: vm.Script, path: string): void {
   const dir = dirname(path);
   const word = basename(path).split('-v')[0];
   try {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(tmp, script.createCachedData());
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!ownedByMe(dir)) return; // it would never be read
+    writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
     renameSync(tmp, path);
     for (const f of readdirSync(dir))
       if (f.startsWith(`${word}-v`) && f.endsWith('.bin') && f !== basename(path))
@@ -84,7 +96,7 @@ const MODULE_WRAPPER = '(function (exports, require, module, __filename, __dirna
  * the code cache when `cache` names one.
  */
 function runBundle(bundle: string, source: string, cache: string | undefined): void {
-  const cachedData = cache === undefined ? undefined : readOrUndefined(cache);
+  const cachedData = cache === undefined ? undefined : readOwnCache(cache);
   const script = new vm.Script(source, {
     filename: bundle,
     cachedData,

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/bpf.js';
@@ -63,6 +63,26 @@ test('a cache V8 rejects is ignored and rewritten', () => {
     assert.match(r.stdout, /^\d+\.\d+\.\d+\n$/);
     assert.equal(r.stderr, '');
     assert.ok(statSync(join(dir, file)).size > 10_000, 'the garbage was replaced by a real cache');
+  });
+});
+
+test('a cache others could have written is not used, and is replaced by one only this user can write', () => {
+  withCache((cache, dir) => {
+    assert.equal(bpfkit(cache, ['--version']).code, 0);
+    const [file] = readdirSync(dir);
+    const path = join(dir, file);
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    chmodSync(path, 0o666);
+    const before = statSync(path).mtimeMs;
+    assert.equal(bpfkit(cache, ['--version']).code, 0);
+    assert.equal(statSync(path).mode & 0o777, 0o600, 'rewritten as a private file');
+    assert.notEqual(statSync(path).mtimeMs, before);
+
+    chmodSync(dir, 0o777);
+    rmSync(path);
+    const r = bpfkit(cache, ['--version']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(readdirSync(dir), [], 'nothing written into a directory others can write to');
   });
 });
 
