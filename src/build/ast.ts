@@ -144,17 +144,14 @@ const LOCATION_KEYS = /"(file|line|includedFrom)": ("(?:[^"\\]|\\.)*"|\d+|\{)/g;
 
 /** Reads one top-level declaration's text, as a stub when it comes from under `stubDirs`. */
 function readChunk(chunk: string, st: Walk, cwd: string, stubDirs: string[], out: TopDecl[]): void {
+  // The declaration's own place is where the walk stands once its "loc" object has been read: the
+  // first key after it starts at the same indent.
   const locAt = chunk.indexOf('\n      "loc": ');
   const locEnd = locAt < 0 ? 0 : chunk.indexOf('\n      "', locAt + 1);
-  let file = '';
-  let line = 0;
-  let located = locAt < 0;
-  if (located) [file, line] = [st.file, st.line];
+  let where: [string, number] | undefined = locAt < 0 ? [st.file, st.line] : undefined;
   let skipFile = false;
   for (const m of chunk.matchAll(LOCATION_KEYS)) {
-    if (!located && locEnd >= 0 && m.index >= locEnd) {
-      [file, line, located] = [st.file, st.line, true];
-    }
+    if (!where && locEnd >= 0 && m.index >= locEnd) where = [st.file, st.line];
     if (m[1] === 'includedFrom') skipFile = true;
     else if (m[1] === 'line') st.line = Number(m[2]);
     else if (skipFile) skipFile = false;
@@ -163,7 +160,7 @@ function readChunk(chunk: string, st: Walk, cwd: string, stubDirs: string[], out
       st.files.add(st.file);
     }
   }
-  if (!located) [file, line] = [st.file, st.line];
+  const [file, line] = where ?? [st.file, st.line];
   const abs = file ? resolve(cwd, file) : '';
   const kind = /^ {6}"kind": "(\w+)"/m.exec(chunk)?.[1] ?? '';
   if (kind !== 'TypedefDecl' && stubDirs.some((d) => abs.startsWith(d))) {

@@ -70,14 +70,15 @@ function ownedByMe(path: string): boolean {
 function saveCache(script: vm.Script, path: string): void {
   const tmp = `${path}.${process.pid}.tmp`;
   const dir = dirname(path);
-  const word = basename(path).split('-v')[0];
+  const name = basename(path);
+  const prefix = name.slice(0, name.indexOf(`-${process.version}-`) + 1); // "<word>-"
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (!ownedByMe(dir)) return; // it would never be read
     writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
     renameSync(tmp, path);
     for (const f of readdirSync(dir))
-      if (f.startsWith(`${word}-v`) && f.endsWith('.bin') && f !== basename(path))
+      if (f.startsWith(prefix) && /^v\d/.test(f.slice(prefix.length)) && f.endsWith('.bin') && f !== name)
         rmSync(join(dir, f), { force: true });
   } catch {
     try {
