@@ -36,7 +36,7 @@ import { MARKER_PREFIX, MARKER_SECTION, nameFromPath } from '../package/meta.js'
 import type { PackageMeta } from '../package/types.js';
 import { BPFKIT_INCLUDE_DIR, baseFlags, findClang, includeFlags, runClang, type Clang, type ClangResult } from './clang.js';
 import { ensurePch, ensureVmlinuxHeader, pchPath, type VmlinuxHeader } from './vmlinux.js';
-import { isFile, writeAtomic } from '../sys/cache.js';
+import { isPrivateFile, writeAtomic } from '../sys/cache.js';
 import { dumpAst, recordOf } from './ast.js';
 import { collectDocs, type RecordInfo, type SourceDocs } from './docs.js';
 import { findEventUses, type EventUse } from './exports.js';
@@ -124,7 +124,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
   try {
     const compileFlags = opts.color ? [...flags, '-fcolor-diagnostics'] : flags;
     const pch = vm ? pchPath(clang, vm) : undefined;
-    const withPch = !!pch && isFile(pch) && !env.BPFKIT_NO_PCH && canCompileWithPch(source, opts.cflags);
+    const withPch = !!pch && isPrivateFile(pch) && !env.BPFKIT_NO_PCH && canCompileWithPch(source, opts.cflags);
     const compile = (extra: string[], out: string, usePch: boolean): Compile =>
       startCompile(clang, [...(usePch && pch ? ['-include-pch', pch] : []), ...compileFlags, ...extra], source, out, {
         extra,

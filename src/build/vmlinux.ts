@@ -15,11 +15,11 @@
  * of vmlinux.h is most of a BPF compile, and the object comes out byte-identical.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { btfHash, cacheDir, isFile, writeAtomic, type BtfHash } from '../sys/cache.js';
+import { btfHash, cacheDir, isFile, isPrivateFile, writeAtomic, type BtfHash } from '../sys/cache.js';
 import { VMLINUX_BTF_PATH } from '../btf/btf.js';
-import { MissingDependencyError } from '../errors/index.js';
+import { MissingDependencyError, PermissionError } from '../errors/index.js';
 import { baseFlags, runClang, type Clang } from './clang.js';
 
 /** Bumped when the generated header changes for the same BTF (a dumper fix). */
@@ -64,7 +64,10 @@ export async function ensureVmlinuxHeader(opts: {
   }
   const sha = hash.sha256;
   const { dir, header } = where(sha);
-  if (isFile(header)) return { dir, header, btfSha256: sha, generated: false };
+  if (isFile(header)) {
+    if (!isPrivateFile(header)) throw untrusted(dir);
+    return { dir, header, btfSha256: sha, generated: false };
+  }
   let raw: Buffer;
   try {
     raw = hash.raw ?? readFileSync(btfPath);
@@ -79,9 +82,17 @@ export async function ensureVmlinuxHeader(opts: {
     import('../btf/format-c-table.js'),
   ]);
   const text = formatCBytes(BtfTable.fromBytes(raw));
-  mkdirSync(dir, { recursive: true });
-  writeAtomic(header, text);
+  // Explicit modes: under a umask of 002 the defaults would be group-writable, and then refused.
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  writeAtomic(header, text, 0o644);
   return { dir, header, btfSha256: sha, generated: true };
+}
+
+/** A cache others could have written to: what it holds is compiled into programs loaded as root. */
+function untrusted(dir: string): PermissionError {
+  return new PermissionError(
+    `${dir} can be changed by another user, so its vmlinux.h is not used: make it yours and not group- or world-writable (chown, chmod go-w), or set XDG_CACHE_HOME`,
+  );
 }
 
 function unreadable(btfPath: string, e: unknown): MissingDependencyError {
@@ -101,13 +112,14 @@ function unreadable(btfPath: string, e: unknown): MissingDependencyError {
 export async function ensurePch(clang: Clang, vm: VmlinuxHeader): Promise<string | undefined> {
   const flags = baseFlags();
   const pch = pchPath(clang, vm);
-  if (isFile(pch)) return pch;
+  if (isFile(pch)) return isPrivateFile(pch) ? pch : undefined;
   const tmp = `${pch}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   const r = await runClang(clang, [...flags, '-x', 'c-header', vm.header, '-o', tmp]);
   if (r.code !== 0) {
     rmSync(tmp, { force: true });
     return undefined;
   }
+  chmodSync(tmp, 0o644);
   renameSync(tmp, pch);
   return pch;
 }

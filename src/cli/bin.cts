@@ -16,7 +16,8 @@
  *   it and nobody else can write to it (it is code). An unwritable cache only loses the
  *   speed-up. BPFKIT_NO_CODE_CACHE=1 turns it off, and so does running from the sources.
  *
- * Only node: built-ins are used here, so this file costs nothing to load.
+ * Only node: built-ins are used here, so this file costs nothing to load and runs from the sources
+ * too (tsx cannot require the ES modules of src/ from it).
  */
 import {
   existsSync,
@@ -46,21 +47,27 @@ function cachePath(bundle: string, argv: string[]): string | undefined {
 }
 
 /**
- * The cache file's bytes, only when this user owns it and its directory and neither is writable by
- * others: the file is code that runs as this user (often root).
+ * Whether `p` is a file only this user can have written (it and its directory are this user's and
+ * not group- or world-writable): the rule of sys/cache.ts's isPrivateFile, which cannot be imported
+ * here (see above).
  */
-function readOwnCache(path: string): Buffer | undefined {
+function isPrivateFile(p: string): boolean {
+  const uid = process.geteuid?.() ?? -1;
+  const mine = (s: { uid: number; mode: number }): boolean => s.uid === uid && (s.mode & 0o022) === 0;
   try {
-    return ownedByMe(dirname(path)) && ownedByMe(path) ? readFileSync(path) : undefined;
+    return mine(statSync(p)) && mine(statSync(dirname(p)));
   } catch {
-    return undefined;
+    return false;
   }
 }
 
-/** Whether `path` belongs to this process's user and only it can write to it. */
-function ownedByMe(path: string): boolean {
-  const st = statSync(path);
-  return st.uid === (process.geteuid?.() ?? -1) && (st.mode & 0o022) === 0;
+/** The cache file's bytes, only when it is private to this user: it is code. */
+function readOwnCache(path: string): Buffer | undefined {
+  try {
+    return isPrivateFile(path) ? readFileSync(path) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -74,8 +81,9 @@ function saveCache(script: vm.Script, path: string): void {
   const prefix = name.slice(0, name.indexOf(`-${process.version}-`) + 1); // "<word>-"
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    if (!ownedByMe(dir)) return; // it would never be read
     writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
+    // In a directory others can write to, it would never be read.
+    if (!isPrivateFile(tmp)) return rmSync(tmp, { force: true });
     renameSync(tmp, path);
     for (const f of readdirSync(dir))
       if (f.startsWith(prefix) && /^v\d/.test(f.slice(prefix.length)) && f.endsWith('.bin') && f !== name)

@@ -6,12 +6,28 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** bpfkit's cache directory: $XDG_CACHE_HOME/bpfkit, else ~/.cache/bpfkit. */
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache');
   return join(base, 'bpfkit');
+}
+
+/**
+ * Whether `p` is a regular file that this process's user owns and that nobody else can change: the
+ * file and its directory are neither owned by another user nor group- or world-writable. Cached
+ * files that become code (a header, a precompiled header, a V8 code cache) are used only then.
+ */
+export function isPrivateFile(p: string): boolean {
+  try {
+    const uid = process.geteuid?.() ?? -1;
+    const mine = (s: { uid: number; mode: number }): boolean => s.uid === uid && (s.mode & 0o022) === 0;
+    const st = statSync(p);
+    return st.isFile() && mine(st) && mine(statSync(dirname(p)));
+  } catch {
+    return false;
+  }
 }
 
 /** Whether `p` is an existing regular file. */
@@ -23,10 +39,10 @@ export function isFile(p: string): boolean {
   }
 }
 
-/** Writes via a temporary file and rename, so concurrent writers never see a half-written file. */
-export function writeAtomic(path: string, data: string | Uint8Array): void {
+/** Writes via a temporary file and rename, so concurrent writers never see a half-written file; `mode` is the new file's (default: 0666 less the umask). */
+export function writeAtomic(path: string, data: string | Uint8Array, mode?: number): void {
   const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  writeFileSync(tmp, data);
+  writeFileSync(tmp, data, mode === undefined ? undefined : { mode });
   renameSync(tmp, path);
 }
 
