@@ -39,7 +39,10 @@ export function isFile(p: string): boolean {
   }
 }
 
-/** Writes via a temporary file and rename, so concurrent writers never see a half-written file; `mode` is the new file's (default: 0666 less the umask). */
+/**
+ * Writes via a temporary file and rename, so concurrent writers never see a half-written file.
+ * `mode` is the new file's (default: 0666 less the umask).
+ */
 export function writeAtomic(path: string, data: string | Uint8Array, mode?: number): void {
   const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   writeFileSync(tmp, data, mode === undefined ? undefined : { mode });
