@@ -72,6 +72,7 @@ export {
   type LostHandler,
   type ReaderStats,
   type IteratorOptions,
+  type ReaderPoller,
 } from './events/stream.js';
 export type { RecordBatch, BatchHandler } from './events/batch.js';
 export { Poller, type PollerOptions } from './events/poller.js';

@@ -159,11 +159,14 @@ export class ClosedError extends BpfkitError {
   }
 }
 
-/** An operation in the wrong phase of a handle's life: a map before its object is loaded, setGlobal after. */
+/**
+ * An operation in the wrong phase of a handle's life: a map before its object is loaded, setGlobal
+ * after, a reader polled before it has a consumer.
+ */
 export class StateError extends BpfkitError {
-  /** The phase the handle was in: 'loaded' (too late) or 'not loaded' (too early). */
-  readonly state: 'loaded' | 'not loaded';
-  constructor(message: string, state: 'loaded' | 'not loaded') {
+  /** The phase the handle was in: 'loaded' (too late), 'not loaded' or 'no consumer' (too early). */
+  readonly state: 'loaded' | 'not loaded' | 'no consumer';
+  constructor(message: string, state: 'loaded' | 'not loaded' | 'no consumer') {
     super(message);
     this.state = state;
   }

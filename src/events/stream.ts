@@ -6,9 +6,10 @@
  * Readers hand out raw bytes. Interpreting them (endianness, 64-bit fields as bigint or number,
  * strings, padding) is the decoder's business, e.g. one generated from BTF by src/btf/decode.ts.
  */
-import { ClosedError } from '../errors/index.js';
+import { BadValueError, ClosedError, StateError } from '../errors/index.js';
 import { Poller } from './poller.js';
 import { BatchCollector, type BatchHandler } from './batch.js';
+import { BlockingWait } from './wait.js';
 
 /**
  * Receives one record as a view into the ring (no copy). The bytes are only valid during the call:
@@ -69,6 +70,13 @@ export interface IteratorOptions {
 }
 
 /**
+ * Which loop runs a reader: a Poller on Node's event loop (the default: Poller.shared()), or `false`
+ * for none, when the caller runs its own loop with EventReader.poll() or drain() (on a worker thread,
+ * say, where the event-loop poller is not available).
+ */
+export type ReaderPoller = Poller | false;
+
+/**
  * Base of RingBufReader and PerfEventArrayReader. Subclasses map the rings and implement drainRings();
  * this class owns consumer registration, poller registration, pausing and closing. Nothing is read
  * until a consumer is attached (onRecord, onRawRecord, records() or for-await); until then records
@@ -85,8 +93,10 @@ export abstract class EventReader implements AsyncIterable<Uint8Array>, AsyncDis
   protected lostHandler: LostHandler | null = null;
   /** Set when draining must stop after the current record (close, backpressure); checked per record. */
   protected halt = false;
-  private readonly explicitPoller: Poller | undefined;
+  private readonly explicitPoller: ReaderPoller | undefined;
   private registeredWith: Poller | null = null;
+  /** The reader's own epoll set for poll(), made on its first call. */
+  private blocking: BlockingWait | undefined;
   private draining = false;
   private userPaused = false;
   private pressurePaused = false;
@@ -95,7 +105,7 @@ export abstract class EventReader implements AsyncIterable<Uint8Array>, AsyncDis
   private resolveClosing: (() => void) | undefined;
   private endIterator: (() => void) | null = null;
 
-  protected constructor(poller: Poller | undefined) {
+  protected constructor(poller: ReaderPoller | undefined) {
     this.explicitPoller = poller;
   }
 
@@ -251,6 +261,35 @@ export abstract class EventReader implements AsyncIterable<Uint8Array>, AsyncDis
     }
   }
 
+  /**
+   * Waits up to `timeoutMs` for records (-1: until some come; 0: just look), blocking the calling
+   * thread the way libbpf's ring_buffer__poll does, then drains; returns the records delivered (0 on
+   * timeout or when a signal cut the wait short). For a consumer that runs its own loop, such as a
+   * worker thread (open the reader with `poller: false` there). Nothing else runs on the thread while
+   * it waits, and Node joins worker threads at exit, so keep the timeout short (100 ms, say) where a
+   * prompt exit matters. Returns 0 at once when paused or closed; throws StateError without a
+   * consumer (it would wait for records nobody takes). Needs only epoll(7).
+   */
+  poll(timeoutMs: number): number {
+    if (!Number.isInteger(timeoutMs) || timeoutMs < -1) {
+      throw new BadValueError(`poll timeout must be an integer number of ms >= -1, not ${timeoutMs}`, {
+        target: 'timeoutMs',
+        value: timeoutMs,
+      });
+    }
+    if (this.closing || this.userPaused || this.pressurePaused) return 0;
+    if (!this.sink) {
+      throw new StateError(
+        'poll(): the reader has no record consumer (onRecord, onRawRecord, onBatch)',
+        'no consumer',
+      );
+    }
+    this.blocking ??= new BlockingWait(this.pollFds());
+    if (!this.blocking.wait(timeoutMs)) return 0;
+    this.stats.wakeups++;
+    return this.drain();
+  }
+
   /** Stops reading (records accumulate in the kernel ring) until resume(). */
   pause(): void {
     this.userPaused = true;
@@ -335,6 +374,7 @@ export abstract class EventReader implements AsyncIterable<Uint8Array>, AsyncDis
 
   /** Waits on the rings' fds exactly while there is a consumer and the reader is not paused/closed. */
   private updateRegistration(): void {
+    if (this.explicitPoller === false) return;
     const listen = this.sink !== null && !this.userPaused && !this.pressurePaused && !this.closing;
     if (listen && !this.registeredWith) {
       const poller = this.explicitPoller ?? Poller.shared();
@@ -363,6 +403,7 @@ export abstract class EventReader implements AsyncIterable<Uint8Array>, AsyncDis
     this.released = true;
     const poller = this.registeredWith;
     this.updateRegistration();
+    this.blocking?.close();
     this.releaseResources();
     const resolve = this.resolveClosing;
     // The shared poller closes itself once empty; wait for it to let go of its watches too.

@@ -16,8 +16,7 @@ import { BadValueError } from '../errors/index.js';
 import { mapInfo } from '../sys/objinfo.js';
 import { mapDeleteElem, mapUpdateElem } from '../sys/bpf.js';
 import { onlineCpus } from '../sys/cpus.js';
-import type { Poller } from '../events/poller.js';
-import { EventReader } from '../events/stream.js';
+import { EventReader, type ReaderPoller } from '../events/stream.js';
 import { type Pointer, check, dupFd, libc, mmapShared, pageSize, viewOf } from '../sys/libc.js';
 
 /** enum bpf_map_type: BPF_MAP_TYPE_PERF_EVENT_ARRAY. */
@@ -35,8 +34,11 @@ export interface PerfReaderOptions extends WakeupPolicy {
   pagesPerCpu?: number;
   /** CPUs to open rings on (default: every online CPU below the map's max_entries). */
   cpus?: readonly number[];
-  /** Poller to wait with (default: the process-wide Poller.shared()). */
-  poller?: Poller;
+  /**
+   * Poller to wait with (default: the process-wide Poller.shared()), or false for none: the caller
+   * then reads with poll() or drain() in a loop of its own (the way to read on a worker thread).
+   */
+  poller?: ReaderPoller;
 }
 
 const DEFAULT_RING_BYTES = 256 * 1024;
@@ -113,7 +115,12 @@ export class PerfEventArrayReader extends EventReader {
     }
     const cpus = (options.cpus ?? onlineCpus()).filter((c) => c < info.maxEntries);
     const policy: WakeupPolicy = { wakeupEvents: options.wakeupEvents, watermark: options.watermark };
-    if (policy.watermark === undefined && policy.wakeupEvents === undefined && options.poller?.drainsOnTimer)
+    if (
+      policy.watermark === undefined &&
+      policy.wakeupEvents === undefined &&
+      options.poller &&
+      options.poller.drainsOnTimer
+    )
       policy.watermark = (pages * page) / 2;
     // Our own reference to the map: the loader may close its fd before we delete our entries.
     const reader = new PerfEventArrayReader(dupFd(mapFd, 'perf event array map fd'), options);

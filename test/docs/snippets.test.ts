@@ -169,6 +169,15 @@ test('ring-buffer-callback: onRecord sees the exec; stats and losses are printed
   assert.equal(s[4], '0');
 });
 
+test('ring-buffer-poll: a loop of poll() calls, with no poller, sees the exec', async () => {
+  const exe = program('/bin/true', 'docs-exec-poll');
+  const r = await runSnippet('ring-buffer-poll', ['3'], /tracing/, () => void spawnSync(exe));
+  ok(r);
+  assert.match(r.stdout, new RegExp(`^exec ${exe}$`, 'm'));
+  const s = /^(\d+) records, (\d+) wake-ups$/m.exec(r.stdout);
+  assert.ok(s && Number(s[1]) > 0 && Number(s[2]) > 0, r.stdout);
+});
+
 test('build-a-package: lists what the package carries', async () => {
   const r = await runSnippet('build-a-package', []);
   ok(r);

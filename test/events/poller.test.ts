@@ -1,9 +1,10 @@
 /**
  * A poller never keeps the process alive once it is asked to end: a consumer closed while idle, an
- * event-driven poller (its watch on the event loop), a poller on its busy timer and one that always
- * drains on a timer (watching for a ring to fill up meanwhile) each let the process exit within 1 s
- * of process.exit() and of SIGTERM (through the application's own SIGTERM handler calling
- * process.exit: the library installs none). Real ring buffer, epoll and event loop, in a child process.
+ * event-driven poller (its watch on the event loop), a poller on its busy timer, one that always
+ * drains on a timer (watching for a ring to fill up meanwhile) and a worker thread blocked in a
+ * reader's poll() each let the process exit within 1 s of process.exit() and of SIGTERM (through the
+ * application's own SIGTERM handler calling process.exit: the library installs none). Real ring
+ * buffer, epoll and event loop, in a child process.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -41,7 +42,7 @@ async function endChild(
   return { code, ms: performance.now() - t0 };
 }
 
-for (const mode of ['closed', 'event', 'timer', 'timer-only']) {
+for (const mode of ['closed', 'event', 'timer', 'timer-only', 'worker-poll']) {
   test(`${mode}: process.exit() and SIGTERM end the process within 1 s`, async (t) => {
     const byExit = await endChild(mode, 'exit');
     assert.equal(byExit.code, 0);

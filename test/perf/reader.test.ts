@@ -9,6 +9,7 @@ import {
   LoadedObject,
   compileBpf,
   compileC,
+  delayedTrigger,
   openFdCount,
   ringMappings,
   runTrigger,
@@ -210,4 +211,29 @@ test('onBatch: every sample once, per CPU in order, wrapped ones included', asyn
   assert.deepEqual(errors, []);
   assert.equal(seqs.size + lost, produced);
   assert.ok(reader.stats.batches < seqs.size);
+});
+
+test('poll() with no poller blocks this thread until a ring wakes it', async (t) => {
+  const reader = PerfEventArrayReader.open(obj.mapFd('events'), { poller: false });
+  t.after(() => reader.close());
+  const pids = new Set<number>();
+  const errors: string[] = [];
+  let n = 0;
+  reader.onRecord((bytes, cpu) => {
+    const r = checkSample(bytes, pids, cpu);
+    if (typeof r === 'string') errors.push(r);
+    n++;
+  });
+  assert.equal(reader.poll(30), 0);
+  const run = delayedTrigger(trigger, tmp.dir, (p) => (pids.add(p), arm(p)), { count: 20, delayMs: 150 });
+  const t0 = performance.now();
+  assert.ok(reader.poll(5000) >= 1, 'woken by the first sample');
+  const waited = performance.now() - t0;
+  const end = Date.now() + 5000;
+  while (n < 20 && Date.now() < end) reader.poll(100);
+  await run.exited;
+  assert.ok(waited > 75, `woke after ${waited.toFixed(0)} ms, before the trigger ran`);
+  assert.deepEqual(errors, []);
+  assert.equal(n, 20);
+  assert.equal(counters().produced, 20);
 });

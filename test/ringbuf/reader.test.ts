@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { BadValueError } from '../../src/errors/index.js';
+import { BadValueError, StateError } from '../../src/errors/index.js';
 import { Poller } from '../../src/events/poller.js';
 import { RingBufReader } from '../../src/ringbuf/reader.js';
 import {
@@ -9,6 +9,7 @@ import {
   LoadedObject,
   compileBpf,
   compileC,
+  delayedTrigger,
   openFdCount,
   ringMappings,
   openFds,
@@ -285,4 +286,42 @@ test('onBatch hands over each drain pass in one call, records in place and in or
   assert.equal(seqs.length, reader.stats.records);
   for (let i = 1; i < seqs.length; i++) assert.ok(seqs[i] > seqs[i - 1], 'sequence order');
   assert.ok(calls < seqs.length, `${calls} calls for ${seqs.length} records`);
+});
+
+test('poll() with no poller blocks this thread until records come, then delivers them', async (t) => {
+  const reader = RingBufReader.open(obj.mapFd('events'), { poller: false });
+  t.after(() => reader.close());
+  assert.throws(() => reader.poll(0), StateError);
+  let pid = 0;
+  const seqs: number[] = [];
+  const errors: string[] = [];
+  reader.onRecord((bytes) => {
+    const r = checkRecord(bytes, pid);
+    if (typeof r === 'string') errors.push(r);
+    else seqs.push(r);
+  });
+  let t0 = performance.now();
+  assert.equal(reader.poll(60), 0);
+  assert.ok(performance.now() - t0 >= 50, 'the timeout is waited out');
+  assert.equal(reader.poll(0), 0);
+
+  const run = delayedTrigger(trigger, tmp.dir, (p) => arm((pid = p)), { count: 50, delayMs: 200 });
+  t0 = performance.now();
+  const first = reader.poll(5000);
+  const waited = performance.now() - t0;
+  assert.ok(first >= 1, 'woken by the first record');
+  assert.ok(waited > 100 && waited < 4000, `woke after ${waited.toFixed(0)} ms`);
+  const end = Date.now() + 5000;
+  while (seqs.length + errors.length < 50 && Date.now() < end) reader.poll(100);
+  await run.exited;
+  assert.deepEqual(errors, []);
+  assert.deepEqual(
+    seqs,
+    Array.from({ length: 50 }, (_, i) => i),
+  );
+  assert.throws(() => reader.poll(-2), BadValueError);
+  assert.throws(() => reader.poll(1.5), BadValueError);
+  await reader.close();
+  assert.equal(reader.poll(-1), 0, 'a closed reader returns at once');
+  t.diagnostic(`first record after ${waited.toFixed(0)} ms of a 200 ms delay`);
 });
