@@ -3,9 +3,12 @@
  * alone: loads bench.bpf.o pointed at a freshly spawned producer, consumes its events with a
  * RingBufReader and prints one JSON line of measurements (same fields as consumer.c).
  *
- * usage: consumer.ts VARIANT BPF_OBJECT PRODUCER N [WAKEUP_EVERY [POLICY]]
+ * usage: consumer.ts VARIANT BPF_OBJECT PRODUCER N [WAKEUP_EVERY [POLICY [LOOP]]]
  *   POLICY timer (default): the poller's 1 ms drain timer under load; event: a drain per wake-up
  *   (Poller busyIntervalMs 0), like libbpf's ring_buffer__poll loop.
+ *   LOOP uv (default): the reader runs on Node's event loop, as above. poll: the reader has no poller
+ *   and this process runs consumer.c's own loop with reader.poll(100) / drain() / a 1 ms nanosleep,
+ *   blocking the thread as the C consumer does (how a worker thread would consume).
  * Every 64th event's latency (now - its bpf_ktime_get_ns stamp, both CLOCK_MONOTONIC) is sampled.
  *   raw             onRawRecord, reads the sequence number (the C consumer's work)
  *   decoded         onRecord + a generated (bytes) => {ts, seq, pid, tid} decoder, u64 as number
@@ -18,6 +21,7 @@
  *   batch           onBatch: one call per drained batch, reading each record's sequence number
  */
 import { spawn } from 'node:child_process';
+import koffi from 'koffi';
 import { BpfMap } from '../../src/maps/map.js';
 import { BpfObject } from '../../src/object/collection.js';
 import { RingBufReader } from '../../src/ringbuf/reader.js';
@@ -65,8 +69,43 @@ function percentile(xs: number[], p: number): number {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** libc's nanosleep, the call consumer.c sleeps with (Atomics.wait costs about a third more per trip). */
+const nanosleep = koffi.load('libc.so.6').func('int nanosleep(void *req, void *rem)') as (
+  req: Buffer,
+  rem: null,
+) => number;
+const ONE_MS = Buffer.alloc(16);
+ONE_MS.writeBigInt64LE(1_000_000n, 8);
+
+/**
+ * consumer.c's loop, blocking this thread: wait up to 100 ms for a wake-up, and under the timer
+ * policy, while a drain finds records, sleep 1 ms and drain again. Ends once every event the producer
+ * made is counted or dropped (one map lookup per step, as consumer.c does one waitpid per step).
+ */
+function pollLoop(
+  reader: RingBufReader,
+  timer: boolean,
+  n: number,
+  count: () => number,
+  counters: () => { produced: number; dropped: number },
+): void {
+  for (;;) {
+    const got = reader.poll(100);
+    if (got > 0 && timer) {
+      do nanosleep(ONE_MS, null);
+      while (reader.drain() > 0);
+    }
+    if (count() >= n) return;
+    const c = counters();
+    if (c.produced >= n && count() + c.dropped >= c.produced) return;
+    // Events submitted without a wake-up (sampled mode) are collected here.
+    if (got === 0) reader.drain();
+  }
+}
+
 async function main(): Promise<void> {
-  const [variant, objPath, producer, n, wakeupEvery = '0', policy = 'timer'] = process.argv.slice(2);
+  const [variant, objPath, producer, n, wakeupEvery = '0', policy = 'timer', loop = 'uv'] =
+    process.argv.slice(2);
   const variants = ['raw', 'decoded', 'decoded-at', 'decoded-bigint', 'iterator', 'btf', 'btf-at', 'batch'];
   if (!variants.includes(variant) || !n) {
     throw new Error(
@@ -87,7 +126,7 @@ async function main(): Promise<void> {
     const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
     return { produced: Number(dv.getBigUint64(0, true)), dropped: Number(dv.getBigUint64(8, true)) };
   };
-  const poller = policy === 'event' ? new Poller({ busyIntervalMs: 0 }) : undefined;
+  const poller = loop === 'poll' ? false : policy === 'event' ? new Poller({ busyIntervalMs: 0 }) : undefined;
   const reader = RingBufReader.open(obj.map('events').fd, { poller });
   const lat: number[] = [];
   // Every 64th event: how long it waited between bpf_ktime_get_ns() in the kernel and its callback.
@@ -176,6 +215,7 @@ async function main(): Promise<void> {
   const t0 = process.hrtime.bigint();
   const c0 = process.cpuUsage();
   child.stdin.end('g');
+  if (loop === 'poll') pollLoop(reader, policy === 'timer', Number(n), () => count, counters);
   await exited;
   let c = counters();
   const deadline = Date.now() + 30_000;
@@ -201,7 +241,7 @@ async function main(): Promise<void> {
     latP99Ns: percentile(lat, 0.99),
   };
   await reader.close();
-  await poller?.close();
+  if (poller) await poller.close();
   bss.close();
   obj.close();
   process.stdout.write(JSON.stringify(result) + '\n');

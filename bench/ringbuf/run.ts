@@ -18,7 +18,12 @@
  * adds. After the timer tables, the floor: a 1 ms sleep loop with no ring at all, in C and in Node,
  * CPU per trip (sleeploop.c and a setTimeout loop).
  *
- * usage: run.ts [--events N] [--runs R] [--variants c,raw,batch,decoded,decoded-at,decoded-bigint,btf,btf-at,iterator]
+ * Variants named NAME:poll run the same consumer on no event loop at all: the reader has no poller and
+ * the process runs consumer.c's loop itself with reader.poll() and a 1 ms nanosleep, blocking its
+ * thread like the C consumer (how a worker thread consumes). Against the plain variants this shows
+ * what Node's event loop costs per trip, and against C what the consumer itself costs.
+ *
+ * usage: run.ts [--events N] [--runs R] [--variants c,raw,batch,decoded,decoded-at,decoded-bigint,btf,btf-at,iterator,raw:poll,...]
  *               [--wakeup-every 0,64] [--policy timer,event] [--json]
  */
 import { execFileSync } from 'node:child_process';
@@ -79,10 +84,11 @@ function runOnce(
   policy: string,
 ): Result {
   const args = [bins.obj, bins.producer, String(n), String(every), policy];
+  const [name, loop = 'uv'] = variant.split(':');
   const out =
     variant === 'c'
       ? execFileSync(bins.consumer, args, { encoding: 'utf8' })
-      : execFileSync(process.execPath, ['--import', 'tsx', join(HERE, 'consumer.ts'), variant, ...args], {
+      : execFileSync(process.execPath, ['--import', 'tsx', join(HERE, 'consumer.ts'), name, ...args, loop], {
           encoding: 'utf8',
         });
   return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as Result;
@@ -116,7 +122,9 @@ function printTable(rows: Row[], n: number, runs: number): void {
     'rate vs C',
   ];
   const table = rows.map((r) => [
-    r.variant === 'c' ? 'C libbpf' : `bpfkit ${r.variant}`,
+    r.variant === 'c'
+      ? 'C libbpf'
+      : `bpfkit ${r.variant.replace(/:poll$/, '')}${r.variant.endsWith(':poll') ? ', own loop' : ''}`,
     `${(r.rate / 1e6).toFixed(2)} M`,
     r.nsPerEvent.toFixed(0),
     String(r.lost) + (r.errors ? ' (!)' : ''),
@@ -178,7 +186,10 @@ function printFloor(bins: ReturnType<typeof build>, runs: number, json: boolean)
 function main(): void {
   const n = Number(arg('events', '2000000'));
   const runs = Number(arg('runs', '3'));
-  const variants = arg('variants', 'c,raw,batch,decoded,decoded-at,btf,btf-at,iterator').split(',');
+  const variants = arg(
+    'variants',
+    'c,raw,batch,decoded,decoded-at,btf,btf-at,iterator,raw:poll,batch:poll,decoded-at:poll',
+  ).split(',');
   const modes = arg('wakeup-every', '0,64').split(',').map(Number);
   const policies = arg('policy', 'timer,event').split(',');
   const dir = mkdtempSync(join(tmpdir(), 'bpfkit-bench-ringbuf-'));
