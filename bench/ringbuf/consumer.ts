@@ -61,9 +61,9 @@ function generateDecoders(u64: 'number' | 'bigint'): Generated {
   return new Function('cache', body)({ buffer: null, view: null }) as Generated;
 }
 
-function percentile(xs: number[], p: number): number {
+function percentile(xs: Float64Array, p: number): number {
   if (xs.length === 0) return 0;
-  const sorted = [...xs].sort((a, b) => a - b);
+  const sorted = xs.slice().sort();
   return sorted[Math.floor(p * (sorted.length - 1))];
 }
 
@@ -128,10 +128,12 @@ async function main(): Promise<void> {
   };
   const poller = loop === 'poll' ? false : policy === 'event' ? new Poller({ busyIntervalMs: 0 }) : undefined;
   const reader = RingBufReader.open(obj.map('events').fd, { poller });
-  const lat: number[] = [];
+  // Preallocated, like consumer.c's static array: a growing JS array would copy itself into old space.
+  const lat = new Float64Array(65536);
+  let nlat = 0;
   // Every 64th event: how long it waited between bpf_ktime_get_ns() in the kernel and its callback.
   const sampleTs = (ts: number): void => {
-    if ((count & 63) === 0 && lat.length < 65536) lat.push(Number(process.hrtime.bigint()) - ts);
+    if ((count & 63) === 0 && nlat < lat.length) lat[nlat++] = Number(process.hrtime.bigint()) - ts;
   };
   const sample = (view: DataView, off: number): void => {
     if ((count & 63) === 0) sampleTs(view.getUint32(off, true) + view.getUint32(off + 4, true) * 4294967296);
@@ -237,8 +239,8 @@ async function main(): Promise<void> {
     batches: reader.stats.batches,
     wakeups: reader.stats.wakeups,
     pidSum: pidSum > 0 ? 1 : 0,
-    latP50Ns: percentile(lat, 0.5),
-    latP99Ns: percentile(lat, 0.99),
+    latP50Ns: percentile(lat.subarray(0, nlat), 0.5),
+    latP99Ns: percentile(lat.subarray(0, nlat), 0.99),
   };
   await reader.close();
   if (poller) await poller.close();
